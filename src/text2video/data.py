@@ -1,0 +1,206 @@
+"""Clips for training and evaluation: sampled on the fly, or written to and read from disk.
+
+`ClipSource` draws clips of a preset's training or held-out split; `make_dataset` writes them
+as checksummed uint8 shards plus a JSON manifest; `VideoDataset` reads them back and
+`SyntheticVideos` streams the same distribution without touching the disk.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from einops import rearrange
+from torch.utils.data import Dataset, IterableDataset, get_worker_info
+
+from .errors import UserError
+from .files import atomic_write, read_json, sha256, write_json
+from .presets import Preset, Split, draw, get_preset
+from .synth import ATTRIBUTES, GENERATOR_VERSION, Attributes, VideoConfig, render, sample_clips
+
+FORMAT = "text2video-dataset"
+FORMAT_VERSION = 1
+SHARD_CLIPS = 512
+SPLITS = ("train", "heldout", "all")
+
+
+def to_model_range(videos: np.ndarray) -> torch.Tensor:
+    """uint8 (N, T, H, W, 3) -> float (N, 3, T, H, W) in [-1, 1]."""
+    x = torch.from_numpy(np.ascontiguousarray(videos))
+    return rearrange(x, "n t h w c -> n c t h w").float().div_(127.5).sub_(1.0)
+
+
+def to_uint8(videos: torch.Tensor) -> np.ndarray:
+    """float (N, 3, T, H, W) in [-1, 1] -> uint8 (N, T, H, W, 3)."""
+    x = ((videos.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    return rearrange(x, "n c t h w -> n t h w c").cpu().numpy()
+
+
+@dataclass
+class ClipSource:
+    """Random clips of one split of a preset, e.g. ClipSource(get_preset("circles"), "train")."""
+
+    preset: Preset
+    split_name: str = "train"
+    video: VideoConfig = VideoConfig()
+    split: Split | None = None
+
+    def __post_init__(self):
+        if self.split_name not in SPLITS:
+            raise UserError(f"split {self.split_name!r} is not one of {', '.join(SPLITS)}")
+        self.split = self.split or self.preset.holdout
+        train, held = self.preset.partition(self.split)
+        self.combinations = {"train": train, "heldout": held, "all": train + held}[self.split_name]
+
+    @property
+    def prompts(self) -> list[str]:
+        return sorted({self.preset.prompt(a) for a in self.combinations})
+
+    def sample(self, n: int, rng: np.random.Generator, attributes: list[Attributes] | None = None):
+        """(uint8 videos (n, T, H, W, 3), ClipBatch): random combinations unless given."""
+        attributes = attributes or draw(self.combinations, n, rng)
+        batch = sample_clips(attributes, self.video, rng)
+        return render(batch), batch
+
+
+def make_dataset(
+    out: str | Path,
+    preset: str,
+    n: int,
+    seed: int = 0,
+    split_name: str = "train",
+    video: VideoConfig = VideoConfig(),
+    split: Split | None = None,
+    progress: bool = True,
+) -> Path:
+    """Write n clips as shards plus manifest.json; same arguments -> identical bytes."""
+    from tqdm.auto import tqdm
+
+    if n <= 0:
+        raise UserError(f"--n must be a positive number of clips, got {n}")
+    source = ClipSource(get_preset(preset), split_name, video, split)
+    out = Path(out)
+    rng = np.random.default_rng(seed)
+    shards, clips = [], {k: [] for k in ("prompt", *ATTRIBUTES, "speed_value", "start_x", "start_y", "heldout")}
+    with tqdm(total=n, desc=f"{preset}/{split_name}", unit="clip", disable=not progress) as bar:
+        for i, lo in enumerate(range(0, n, SHARD_CLIPS)):
+            videos, batch = source.sample(min(SHARD_CLIPS, n - lo), rng)
+            name = f"shard-{i:05d}.npy"
+            with atomic_write(out / name) as f:
+                np.save(f, videos)
+            shards.append({"file": name, "clips": len(videos), "sha256": sha256(out / name)})
+            for a, speed, start in zip(batch.attributes, batch.speed, batch.start):
+                clips["prompt"].append(source.preset.prompt(a))
+                for k in ATTRIBUTES:
+                    clips[k].append(getattr(a, k))
+                clips["speed_value"].append(round(float(speed), 6))
+                clips["start_x"].append(round(float(start[0]), 6))
+                clips["start_y"].append(round(float(start[1]), 6))
+                clips["heldout"].append(source.split.is_heldout(a))
+            bar.update(len(videos))
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "generator_version": GENERATOR_VERSION,
+        "preset": source.preset.to_json(),
+        "split": source.split.to_json(),
+        "which": split_name,
+        "seed": seed,
+        "n": n,
+        "video": video.to_json(),
+        "shards": shards,
+        "clips": clips,
+    }
+    write_json(out / "manifest.json", manifest)  # last: a dataset without one is unfinished
+    return out
+
+
+class VideoDataset(Dataset):
+    """A dataset directory written by `make_dataset`.
+
+    Items: {"video": float (3, T, H, W) in [-1, 1], "prompt": str, "attributes": {name: str}}.
+    Opening it checks the manifest and every shard's size and, with verify=True, its checksum.
+    """
+
+    def __init__(self, root: str | Path, verify: bool = True):
+        self.root = Path(root)
+        m = read_json(self.root / "manifest.json", "dataset manifest")
+        where = self.root / "manifest.json"
+        if m.get("format") != FORMAT or m.get("format_version") != FORMAT_VERSION:
+            raise UserError(f"{where} is not a text2video dataset manifest (format {FORMAT} v{FORMAT_VERSION})")
+        if m.get("generator_version") != GENERATOR_VERSION:
+            raise UserError(
+                f"{where} was made by generator version {m.get('generator_version')}, this is "
+                f"{GENERATOR_VERSION}; make the dataset again"
+            )
+        try:
+            self.video = VideoConfig.from_json(m["video"])
+            self.split = Split.from_json(m["split"])
+            self.clips = m["clips"]
+            counts = [int(s["clips"]) for s in m["shards"]]
+            files = [self.root / s["file"] for s in m["shards"]]
+            sums = [s["sha256"] for s in m["shards"]]
+        except (KeyError, TypeError, ValueError) as e:
+            raise UserError(f"{where} is missing or has a malformed field ({e})") from None
+        if sum(counts) != m.get("n") or any(len(v) != m.get("n") for v in self.clips.values()):
+            raise UserError(f"{where} does not match its shards: clip counts disagree")
+        self.manifest = m
+        self.offsets = np.cumsum([0] + counts)
+        shape = (self.video.frames, self.video.height, self.video.width, 3)
+        self.shards = [self._open(f, (c, *shape), s, verify) for f, c, s in zip(files, counts, sums)]
+
+    @staticmethod
+    def _open(path: Path, shape: tuple, checksum: str, verify: bool) -> np.ndarray:
+        try:
+            array = np.load(path, mmap_mode="r")
+        except FileNotFoundError:
+            raise UserError(f"dataset shard {path} is missing") from None
+        except (ValueError, OSError, EOFError) as e:
+            raise UserError(f"dataset shard {path} is truncated or corrupt ({e})") from None
+        if array.shape != shape or array.dtype != np.uint8:
+            raise UserError(f"dataset shard {path} holds {array.dtype} {array.shape}, manifest says uint8 {shape}")
+        if verify and sha256(path) != checksum:
+            raise UserError(f"dataset shard {path} does not match its checksum in manifest.json: it was altered")
+        return array
+
+    def __len__(self) -> int:
+        return int(self.offsets[-1])
+
+    def attributes(self, i: int) -> dict[str, str]:
+        return {k: self.clips[k][i] for k in ATTRIBUTES}
+
+    def clip(self, i: int) -> np.ndarray:
+        """uint8 (T, H, W, 3)."""
+        if not 0 <= i < len(self):
+            raise IndexError(f"clip {i} outside a dataset of {len(self)}")
+        s = int(np.searchsorted(self.offsets, i, side="right")) - 1
+        return np.asarray(self.shards[s][i - self.offsets[s]])
+
+    def __getitem__(self, i: int) -> dict:
+        video = to_model_range(self.clip(i)[None])[0]
+        return {"video": video, "prompt": self.clips["prompt"][i], "attributes": self.attributes(i)}
+
+
+class SyntheticVideos(IterableDataset):
+    """Endless batches from a ClipSource, rendered on the fly: the same distribution as a
+    dataset directory, without disk. Yields {"video": (B, 3, T, H, W), "prompt": [B], ...}.
+
+    Each DataLoader worker and each `rank` gets its own random stream from `seed`.
+    """
+
+    def __init__(self, source: ClipSource, batch_size: int, seed: int = 0, rank: int = 0):
+        if batch_size <= 0:
+            raise UserError(f"batch size must be positive, got {batch_size}")
+        self.source, self.batch_size, self.seed, self.rank = source, batch_size, seed, rank
+
+    def __iter__(self):
+        worker = get_worker_info()
+        rng = np.random.default_rng([self.seed, self.rank, worker.id if worker else 0])
+        while True:
+            videos, batch = self.source.sample(self.batch_size, rng)
+            yield {
+                "video": to_model_range(videos),
+                "prompt": [self.source.preset.prompt(a) for a in batch.attributes],
+                "attributes": [a.to_json() for a in batch.attributes],
+            }

@@ -1,0 +1,137 @@
+"""Dataset presets and their held-out splits.
+
+A preset lists the values each attribute takes and which attributes its prompts say; a split
+is a list of rules (attribute -> value) whose every match is kept out of training. The split is
+data: it is saved with each dataset and each model, and `--holdout` can name another one.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import UserError
+from .synth import ATTRIBUTES, COLOURS, DIRECTIONS, SHAPES, Attributes, parse_prompt
+
+
+@dataclass(frozen=True)
+class Split:
+    """Held-out rules, e.g. ({"shape": "square", "colour": "red"}, {"direction": "up-right"})."""
+
+    rules: tuple[dict[str, str], ...]
+
+    def is_heldout(self, attrs: Attributes) -> bool:
+        return any(attrs.matches(rule) for rule in self.rules)
+
+    @classmethod
+    def parse(cls, phrases: list[str]) -> "Split":
+        """From phrases in prompt words: ["red square", "triangle up-right", "yellow down"]."""
+        rules = []
+        for phrase in phrases:
+            rule = parse_prompt(phrase)
+            if not rule:
+                raise UserError(f"held-out rule {phrase!r} names no attribute; e.g. 'red square'")
+            rules.append(rule)
+        return cls(tuple(rules))
+
+    def to_json(self) -> list[dict[str, str]]:
+        return [dict(r) for r in self.rules]
+
+    @classmethod
+    def from_json(cls, data: list) -> "Split":
+        try:
+            rules = tuple({str(k): str(v) for k, v in rule.items()} for rule in data)
+        except (AttributeError, TypeError):
+            raise UserError("a split is a JSON list of {attribute: value} rules") from None
+        for rule in rules:
+            if not set(rule) <= set(ATTRIBUTES):
+                raise UserError(f"split rule {rule} uses attributes outside {', '.join(ATTRIBUTES)}")
+        return cls(rules)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """The combinations a dataset draws from, the words its prompts say, and its default split."""
+
+    name: str
+    shapes: tuple[str, ...]
+    colours: tuple[str, ...]
+    sizes: tuple[str, ...]
+    directions: tuple[str, ...]
+    speeds: tuple[str, ...]
+    said: tuple[str, ...]
+    holdout: Split
+
+    def combinations(self) -> list[Attributes]:
+        grid = itertools.product(self.shapes, self.colours, self.sizes, self.directions, self.speeds)
+        return [Attributes(*values) for values in grid]
+
+    def prompt(self, attrs: Attributes) -> str:
+        return attrs.prompt(self.said)
+
+    def partition(self, split: Split | None = None) -> tuple[list[Attributes], list[Attributes]]:
+        """(training combinations, held-out combinations), checked to make a fair test:
+        both non-empty, and every word of a held-out prompt said in some training prompt."""
+        split = split or self.holdout
+        combos = self.combinations()
+        train = [a for a in combos if not split.is_heldout(a)]
+        held = [a for a in combos if split.is_heldout(a)]
+        if not train or not held:
+            which = "training" if not train else "held-out"
+            raise UserError(f"split {split.to_json()} leaves the {which} set of preset {self.name!r} empty")
+        seen = {w for a in train for w in self.prompt(a).replace("-", " ").split()}
+        for a in held:
+            unseen = [w for w in self.prompt(a).replace("-", " ").split() if w not in seen]
+            if unseen:
+                raise UserError(
+                    f"split {split.to_json()} hides the word(s) {', '.join(unseen)} from training; "
+                    "a held-out prompt must be a new combination of seen words"
+                )
+        return train, held
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "said": list(self.said)}
+
+
+PRESETS = {
+    "circles": Preset(
+        name="circles",
+        shapes=("circle",),
+        colours=("white",),
+        sizes=("medium",),
+        directions=tuple(DIRECTIONS),
+        speeds=("normal",),
+        said=("shape", "direction"),
+        # The only one of the 8 directions whose prompt has both "up" and "right".
+        holdout=Split(({"direction": "up-right"},)),
+    ),
+    "shapes": Preset(
+        name="shapes",
+        shapes=SHAPES,
+        colours=tuple(COLOURS),
+        sizes=("small", "large"),
+        directions=tuple(DIRECTIONS),
+        speeds=("slowly", "normal", "quickly"),
+        said=("shape", "colour", "size", "direction", "speed"),
+        holdout=Split(
+            (
+                {"shape": "square", "colour": "red"},
+                {"shape": "triangle", "direction": "up-right"},
+                {"colour": "yellow", "direction": "down"},
+            )
+        ),
+    ),
+}
+
+
+def get_preset(name: str) -> Preset:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise UserError(f"unknown preset {name!r}; known presets: {', '.join(PRESETS)}") from None
+
+
+def draw(combos: list[Attributes], n: int, rng: np.random.Generator) -> list[Attributes]:
+    """n combinations drawn uniformly with replacement."""
+    return [combos[i] for i in rng.integers(0, len(combos), n)]
