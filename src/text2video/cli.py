@@ -30,6 +30,20 @@ def cmd_make_dataset(args) -> int:
     return 0
 
 
+def cmd_render(args) -> int:
+    import numpy as np
+
+    from .synth import VideoConfig, attributes_for, render, sample_clips
+    from .video_io import grid, save_video, upscale
+
+    attrs = attributes_for(args.prompt)
+    video = VideoConfig(frames=args.frames, height=args.size, width=args.size)
+    clips = render(sample_clips([attrs] * args.num_samples, video, np.random.default_rng(args.seed)))
+    out = save_video(args.out, upscale(grid(clips) if len(clips) > 1 else clips[0], args.scale), args.fps)
+    print(out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="text2video", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -47,6 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--frames", type=_positive, default=16)
     d.add_argument("--size", type=_positive, default=64, help="frame height and width in pixels")
     d.set_defaults(run=cmd_make_dataset)
+
+    r = sub.add_parser("render", help="draw real clips of a prompt with the synthetic generator (no model)")
+    r.add_argument("prompt", help="e.g. 'circle moving up-right'")
+    r.add_argument("--num-samples", type=_positive, default=1)
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--out", required=True, help="file to write: .gif, .mp4, .avi or .npy")
+    r.add_argument("--fps", type=float, default=8.0)
+    r.add_argument("--scale", type=_positive, default=1, help="nearest-neighbour upscaling for viewing")
+    r.add_argument("--frames", type=_positive, default=16)
+    r.add_argument("--size", type=_positive, default=64)
+    r.set_defaults(run=cmd_render)
     return p
 
 

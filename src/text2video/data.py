@@ -175,7 +175,7 @@ class VideoDataset(Dataset):
         if not 0 <= i < len(self):
             raise IndexError(f"clip {i} outside a dataset of {len(self)}")
         s = int(np.searchsorted(self.offsets, i, side="right")) - 1
-        return np.asarray(self.shards[s][i - self.offsets[s]])
+        return np.array(self.shards[s][i - self.offsets[s]])  # a copy: the memmap is read-only
 
     def __getitem__(self, i: int) -> dict:
         video = to_model_range(self.clip(i)[None])[0]

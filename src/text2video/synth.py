@@ -130,6 +130,15 @@ def parse_prompt(prompt: str) -> dict[str, str]:
     return found
 
 
+def attributes_for(prompt: str) -> Attributes:
+    """The clip a prompt describes, with unsaid attributes at their defaults (white, medium,
+    normal speed). A prompt must at least say which way to move."""
+    stated = parse_prompt(prompt)
+    if "direction" not in stated:
+        raise UserError(f"prompt {prompt!r} says no direction; add one of {', '.join(DIRECTIONS)}")
+    return Attributes(**stated)
+
+
 # --- trajectories -------------------------------------------------------------------------
 # A trajectory maps clip time t in [0, 1] (T,), unit directions (N, 2) and distances (N,) to
 # offsets from the start (N, T, 2), in fractions of the side. Its extent must scale linearly

@@ -1,0 +1,107 @@
+"""Writing clips to files: GIF (imageio), MP4 (imageio-ffmpeg), AVI (OpenCV) and NPY.
+
+Clips are uint8 (N, T, H, W, 3). Several clips become one grid video; every file is written
+atomically, so a failed write never leaves half a file behind.
+"""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from einops import rearrange
+
+from .errors import UserError
+from .files import atomic_write
+
+FORMATS = (".gif", ".mp4", ".avi", ".npy")
+
+
+def grid(videos: np.ndarray, columns: int | None = None, pad: int = 1) -> np.ndarray:
+    """(N, T, H, W, 3) -> one (T, H', W', 3) video with the clips tiled, separated by `pad` grey pixels."""
+    n = len(videos)
+    columns = columns or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / columns)
+    padded = np.full((rows * columns, *videos.shape[1:]), 0, dtype=np.uint8)
+    padded[:n] = videos
+    if pad:
+        padded = np.pad(padded, ((0, 0), (0, 0), (pad, pad), (pad, pad), (0, 0)), constant_values=64)
+    return rearrange(padded, "(r c) t h w ch -> t (r h) (c w) ch", r=rows, c=columns)
+
+
+def upscale(video: np.ndarray, scale: int) -> np.ndarray:
+    """Nearest-neighbour upscaling of (..., H, W, 3) for viewing."""
+    if scale < 1:
+        raise UserError(f"--scale must be a whole number of at least 1, got {scale}")
+    return video.repeat(scale, axis=-3).repeat(scale, axis=-2) if scale > 1 else video
+
+
+def save_video(path: str | os.PathLike, video: np.ndarray, fps: float = 8.0) -> Path:
+    """Write (T, H, W, 3) uint8 (or, for .npy, any uint8 array) to `path`, chosen by extension."""
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in FORMATS:
+        raise UserError(f"cannot write {path.name!r}: the extension must be one of {', '.join(FORMATS)}")
+    if fps <= 0:
+        raise UserError(f"--fps must be positive, got {fps}")
+    video = np.ascontiguousarray(video, dtype=np.uint8)
+    if ext == ".npy":
+        with atomic_write(path) as f:
+            np.save(f, video)
+    elif ext == ".gif":
+        import imageio.v3 as iio
+
+        with atomic_write(path) as f:
+            # loop=0: repeat forever, as a viewer of a short clip expects
+            f.write(iio.imwrite("<bytes>", video, extension=".gif", duration=1000 / fps, loop=0))
+    elif ext == ".mp4":
+        _write_through_file(path, video, fps, _write_mp4)
+    else:
+        _write_through_file(path, video, fps, _write_avi)
+    return path
+
+
+def _write_through_file(path: Path, video: np.ndarray, fps: float, writer) -> None:
+    """Encoders that insist on a file name write to a temporary sibling, then it is copied in."""
+    with tempfile.TemporaryDirectory(dir=path.parent if path.parent.exists() else None) as tmp:
+        tmp_file = Path(tmp) / f"clip{path.suffix.lower()}"
+        writer(tmp_file, video, fps)
+        with atomic_write(path) as f:
+            f.write(tmp_file.read_bytes())
+
+
+def _write_mp4(path: Path, video: np.ndarray, fps: float) -> None:
+    import imageio.v2 as imageio
+
+    # H.264 wants even sides; pad rather than resample so pixels stay as generated
+    h, w = video.shape[1:3]
+    video = np.pad(video, ((0, 0), (0, h % 2), (0, w % 2), (0, 0)))
+    with imageio.get_writer(path, fps=fps, codec="libx264", quality=8, macro_block_size=1,
+                            ffmpeg_log_level="error") as writer:
+        for frame in video:
+            writer.append_data(frame)
+
+
+def _write_avi(path: Path, video: np.ndarray, fps: float) -> None:
+    import cv2
+
+    h, w = video.shape[1:3]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    if not writer.isOpened():
+        raise UserError(f"OpenCV cannot open an AVI writer for {path}")
+    for frame in video:
+        writer.write(np.ascontiguousarray(frame[..., ::-1]))  # OpenCV wants BGR
+    writer.release()
+
+
+def read_video(path: str | os.PathLike) -> np.ndarray:
+    """Frames of a file written by save_video, uint8 (T, H, W, 3) (NPY: as saved)."""
+    path = Path(path)
+    if path.suffix.lower() == ".npy":
+        return np.load(path)
+    import imageio.v3 as iio
+
+    frames = iio.imread(path, index=None)
+    return frames[..., :3]
