@@ -6,4 +6,11 @@ __version__ = "0.1.0"
 
 from .errors import UserError
 
-__all__ = ["UserError", "__version__"]
+__all__ = ["UserError", "__version__", "load"]
+
+
+def load(directory, device: str = "cpu"):
+    """Load a trained model: `text2video.load("model/circles").generate(["circle moving up-right"], n=4)`."""
+    from .sample import load as _load
+
+    return _load(directory, device)

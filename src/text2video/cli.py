@@ -44,6 +44,23 @@ def cmd_render(args) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    from .train import Trainer, get_config
+
+    overrides = {k: v for k, v in (("batch_size", args.batch_size), ("lr", args.lr)) if v is not None}
+    cfg = get_config(args.preset, **overrides)
+    if args.steps is None and args.minutes is None:
+        raise UserError("give a training length: --steps N or --minutes M")
+    trainer = Trainer(cfg, args.data, args.out, seed=args.seed, device=args.device, holdout=args.holdout)
+    if args.resume:
+        if not trainer.resume():
+            raise UserError(f"--resume: {args.out} has no checkpoint to resume from")
+        print(f"resumed {args.out} at step {trainer.step}", file=sys.stderr)
+    path = trainer.fit(steps=args.steps, minutes=args.minutes)
+    print(f"trained {trainer.step} steps in {trainer.elapsed / 60:.1f} min; model: {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="text2video", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -72,6 +89,20 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--frames", type=_positive, default=16)
     r.add_argument("--size", type=_positive, default=64)
     r.set_defaults(run=cmd_render)
+
+    t = sub.add_parser("train", help="train the text-to-video GAN")
+    t.add_argument("--preset", default="cpu", help="training preset: cpu (default), gpu, tutorial, tiny")
+    t.add_argument("--data", default="circles", help="a data preset (circles, shapes: made on the fly) or a dataset directory")
+    t.add_argument("--out", required=True, help="run directory: log, samples, checkpoints")
+    t.add_argument("--minutes", type=float, help="training time budget (evaluation and sampling not counted)")
+    t.add_argument("--steps", type=_positive, help="number of steps (with --minutes: whichever comes first)")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--batch-size", type=_positive)
+    t.add_argument("--lr", type=float)
+    t.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), or a torch device")
+    t.add_argument("--holdout", action="append", metavar="PHRASE", help="held-out rule in prompt words, repeatable")
+    t.add_argument("--resume", action="store_true", help="continue the run in --out from its latest checkpoint")
+    t.set_defaults(run=cmd_train)
     return p
 
 

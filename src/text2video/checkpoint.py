@@ -1,0 +1,143 @@
+"""Model directories and training checkpoints on disk.
+
+A model directory holds what generation needs: `config.json` (model, video, preset, split,
+vocabulary), `model.safetensors` (generator and upsampler) and `checksums.json`. A checkpoint
+is a model directory plus the training state (discriminators, optimizers, step, RNG states).
+Nothing is ever unpickled except optimizer state, and that with `weights_only=True`.
+"""
+from __future__ import annotations
+
+import base64
+import shutil
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .errors import UserError
+from .files import atomic_write, read_json, sha256, write_json
+
+FORMAT = "text2video-model"
+FORMAT_VERSION = 1
+MODEL_FILES = ("config.json", "model.safetensors")
+STATE_FILES = ("discriminators.safetensors", "optimizers.pt", "state.json")
+KEEP = 2  # checkpoints kept in a run; older ones are removed after a newer one is complete
+
+
+def save_weights(path: Path, modules: dict[str, torch.nn.Module]) -> None:
+    from safetensors.torch import save
+
+    tensors = {f"{name}.{k}": v.detach().cpu().contiguous() for name, m in modules.items() for k, v in m.state_dict().items()}
+    with atomic_write(path) as f:
+        f.write(save(tensors))
+
+
+def load_weights(path: Path, modules: dict[str, torch.nn.Module]) -> None:
+    from safetensors.torch import load
+
+    try:
+        tensors = load(Path(path).read_bytes())
+    except FileNotFoundError:
+        raise UserError(f"model file {path} is missing") from None
+    except Exception as e:  # safetensors raises its own error types for malformed files
+        raise UserError(f"model file {path} is corrupt ({e})") from None
+    for name, module in modules.items():
+        prefix = f"{name}."
+        state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        try:
+            module.load_state_dict(state)
+        except RuntimeError as e:
+            first = str(e).strip().splitlines()[0]
+            raise UserError(f"model file {path} does not fit its config.json ({first})") from None
+
+
+def write_model_dir(directory: Path, config: dict, modules: dict[str, torch.nn.Module]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    write_json(directory / "config.json", {"format": FORMAT, "format_version": FORMAT_VERSION, **config})
+    save_weights(directory / "model.safetensors", modules)
+    write_checksums(directory, MODEL_FILES)
+
+
+def write_checksums(directory: Path, names: tuple[str, ...]) -> None:
+    sums = {n: sha256(directory / n) for n in names if (directory / n).exists()}
+    old = read_json(directory / "checksums.json") if (directory / "checksums.json").exists() else {}
+    write_json(directory / "checksums.json", {**old, **sums})
+
+
+def verify(directory: Path, names: tuple[str, ...] = MODEL_FILES) -> dict:
+    """Check the files against checksums.json and return the parsed config.json."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise UserError(f"model directory {directory} does not exist")
+    sums = read_json(directory / "checksums.json", "model checksum file")
+    for name in names:
+        path = directory / name
+        if not path.exists():
+            raise UserError(f"model file {path} is missing")
+        if sums.get(name) != sha256(path):
+            raise UserError(f"model file {path} does not match its checksum: it was truncated or altered")
+    config = read_json(directory / "config.json", "model config")
+    if config.get("format") != FORMAT or config.get("format_version") != FORMAT_VERSION:
+        raise UserError(f"{directory / 'config.json'} is not a text2video model config (format {FORMAT} v{FORMAT_VERSION})")
+    return config
+
+
+# --- training checkpoints -------------------------------------------------------------------
+
+
+def rng_to_json(torch_state: torch.Tensor, numpy_rng: np.random.Generator) -> dict:
+    return {
+        "torch": base64.b64encode(torch_state.numpy().tobytes()).decode(),
+        "numpy": numpy_rng.bit_generator.state,
+    }
+
+
+def rng_from_json(data: dict, numpy_rng: np.random.Generator) -> torch.Tensor:
+    numpy_rng.bit_generator.state = data["numpy"]
+    return torch.frombuffer(bytearray(base64.b64decode(data["torch"])), dtype=torch.uint8)
+
+
+def save_checkpoint(run: Path, step: int, config: dict, models: dict, critics: dict, optimizers: dict, state: dict) -> Path:
+    """Write checkpoints/step-N completely, then point checkpoints/latest.json at it."""
+    root = run / "checkpoints"
+    directory = root / f"step-{step:07d}"
+    write_model_dir(directory, config, models)
+    save_weights(directory / "discriminators.safetensors", critics)
+    with atomic_write(directory / "optimizers.pt") as f:
+        torch.save({k: o.state_dict() for k, o in optimizers.items()}, f)
+    write_json(directory / "state.json", {"step": step, **state})
+    write_checksums(directory, MODEL_FILES + STATE_FILES)
+    write_json(root / "latest.json", {"checkpoint": directory.name, "step": step})
+    for old in sorted(root.glob("step-*"))[:-KEEP]:
+        if old != directory:
+            shutil.rmtree(old, ignore_errors=True)
+    return directory
+
+
+def latest_checkpoint(run: Path) -> Path | None:
+    pointer = run / "checkpoints" / "latest.json"
+    if not pointer.exists():
+        return None
+    return run / "checkpoints" / read_json(pointer, "checkpoint pointer")["checkpoint"]
+
+
+def load_checkpoint(directory: Path, models: dict, critics: dict, optimizers: dict) -> dict:
+    """Restore weights and optimizer states in place; return state.json."""
+    verify(directory, MODEL_FILES + STATE_FILES)
+    load_weights(directory / "model.safetensors", models)
+    load_weights(directory / "discriminators.safetensors", critics)
+    opt_states = torch.load(directory / "optimizers.pt", weights_only=True, map_location="cpu")
+    for name, opt in optimizers.items():
+        opt.load_state_dict(opt_states[name])
+    return read_json(directory / "state.json", "training state")
+
+
+def model_dir(path: str | Path) -> Path:
+    """A model directory, or a run directory (its latest checkpoint)."""
+    path = Path(path)
+    if (path / "model.safetensors").exists() or not (path / "checkpoints").exists():
+        return path
+    latest = latest_checkpoint(path)
+    if latest is None:
+        raise UserError(f"run {path} has no finished checkpoint yet")
+    return latest

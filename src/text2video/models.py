@@ -1,0 +1,216 @@
+"""The networks: a text-to-video Generator, video and image Discriminators, a learned 2x
+upsampler, and the tutorial's per-frame design kept as a baseline.
+
+The Generator moves a latent point along a straight line, h_t = h0 + t v, with h0 from
+(content noise, text) and the velocity v from (motion noise, text), and decodes every h_t into a
+frame: a temporal structure that can say "moves steadily in a direction" by construction.
+All normalisation is per sample (GroupNorm), so a clip does not depend on its batch or mode.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from einops import rearrange, repeat
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+from .errors import UserError
+from .text import TextEncoder
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    frames: int = 16
+    size: int = 64  # output side in pixels
+    core: int = 32  # side the GAN works at; the upsampler makes `size` from it
+    text_dim: int = 64
+    z_content: int = 16
+    z_motion: int = 8
+    hidden: int = 128
+    g_channels: int = 128  # at 4x4; halves at every doubling
+    d_channels: int = 32  # at the core side; doubles at every halving
+    up_channels: int = 24
+    design: str = "latent"  # "latent" (ours) or "tutorial" (the per-frame baseline)
+
+    def __post_init__(self):
+        if self.frames < 2:
+            raise UserError(f"frames must be at least 2, got {self.frames}")
+        if self.core < 8 or self.core & (self.core - 1):
+            raise UserError(f"core must be a power of two of at least 8, got {self.core}")
+        if self.size not in (self.core, 2 * self.core):
+            raise UserError(f"size must equal core ({self.core}) or twice it, got {self.size}")
+        if self.design not in ("latent", "tutorial"):
+            raise UserError(f"design must be 'latent' or 'tutorial', got {self.design!r}")
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def mlp(*dims: int) -> nn.Sequential:
+    layers = []
+    for a, b in zip(dims[:-1], dims[1:]):
+        layers += [nn.Linear(a, b), nn.LeakyReLU(0.2)]
+    return nn.Sequential(*layers[:-1])
+
+
+def with_coords(x: torch.Tensor) -> torch.Tensor:
+    """CoordConv: append x and y in [-1, 1] as two channels, so convs know where they are."""
+    n, _, h, w = x.shape
+    ys = torch.linspace(-1, 1, h, device=x.device, dtype=x.dtype).view(1, 1, h, 1).expand(n, 1, h, w)
+    xs = torch.linspace(-1, 1, w, device=x.device, dtype=x.dtype).view(1, 1, 1, w).expand(n, 1, h, w)
+    return torch.cat([x, xs, ys], 1)
+
+
+class UpBlock(nn.Module):
+    def __init__(self, cin: int, cout: int):
+        super().__init__()
+        self.conv = nn.Conv2d(cin + 2, cout, 3, padding=1)
+        self.norm = nn.GroupNorm(min(8, cout), cout)
+
+    def forward(self, x):
+        x = F.interpolate(x, scale_factor=2, mode="nearest")
+        return F.leaky_relu(self.norm(self.conv(with_coords(x))), 0.2)
+
+
+class Generator(nn.Module):
+    """(noise, token ids) -> clips (B, 3, T, core, core) in [-1, 1]."""
+
+    def __init__(self, cfg: ModelConfig, vocab_size: int):
+        super().__init__()
+        self.cfg = cfg
+        c = cfg.g_channels
+        self.text = TextEncoder(vocab_size, cfg.text_dim)
+        self.start = mlp(cfg.z_content + cfg.text_dim, cfg.hidden, cfg.hidden)
+        self.velocity = mlp(cfg.z_motion + cfg.text_dim, cfg.hidden, cfg.hidden)
+        self.fc = nn.Linear(cfg.hidden, c * 16)
+        blocks, side = [], 4
+        while side < cfg.core // 2:
+            blocks.append(UpBlock(c, c // 2))
+            c, side = c // 2, side * 2
+        self.blocks = nn.Sequential(*blocks)
+        self.to_rgb = nn.ConvTranspose2d(c + 2, 3, 4, stride=2, padding=1)  # last doubling, cheap
+        self.register_buffer("times", torch.linspace(-1, 1, cfg.frames), persistent=False)
+
+    @property
+    def noise_shape(self) -> tuple[int, ...]:
+        return (self.cfg.z_content + self.cfg.z_motion,)
+
+    def forward(self, z: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        e = self.text(ids)
+        zc, zm = z.split([self.cfg.z_content, self.cfg.z_motion], 1)
+        h0 = self.start(torch.cat([zc, e], 1))  # (B, hidden)
+        v = self.velocity(torch.cat([zm, e], 1))
+        h = h0[:, None] + self.times[None, :, None] * v[:, None]  # (B, T, hidden)
+        x = rearrange(self.fc(h), "b t (c y x) -> (b t) c y x", y=4, x=4)
+        x = self.to_rgb(with_coords(self.blocks(x)))
+        return rearrange(torch.tanh(x), "(b t) c h w -> b c t h w", t=self.cfg.frames)
+
+
+class TutorialGenerator(nn.Module):
+    """The tutorial's design: a DCGAN image generator applied to each frame with fresh noise
+    per frame and a fixed (never trained) 10-d text embedding. Nothing links one frame to the
+    next, and its discriminator sees no text."""
+
+    def __init__(self, cfg: ModelConfig, vocab_size: int):
+        super().__init__()
+        self.cfg = cfg
+        self.embed = nn.Embedding(vocab_size, 10, padding_idx=0).requires_grad_(False)
+        c = cfg.g_channels
+        self.fc = nn.Linear(cfg.z_content + cfg.z_motion + 10, c * 16)
+        layers, side = [], 4
+        while side < cfg.core // 2:
+            layers += [nn.ConvTranspose2d(c, c // 2, 4, 2, 1), nn.BatchNorm2d(c // 2), nn.ReLU()]
+            c, side = c // 2, side * 2
+        self.net = nn.Sequential(*layers, nn.ConvTranspose2d(c, 3, 4, 2, 1), nn.Tanh())
+
+    @property
+    def noise_shape(self) -> tuple[int, ...]:
+        return (self.cfg.frames, self.cfg.z_content + self.cfg.z_motion)  # fresh noise per frame
+
+    def forward(self, z: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        mask = (ids > 0).unsqueeze(-1).float()
+        e = (self.embed(ids) * mask).sum(1) / mask.sum(1).clamp(min=1)
+        t = self.cfg.frames
+        x = self.fc(torch.cat([rearrange(z, "b t d -> (b t) d"), repeat(e, "b d -> (b t) d", t=t)], 1))
+        x = self.net(rearrange(x, "n (c y x) -> n c y x", y=4, x=4))
+        return rearrange(x, "(b t) c h w -> b c t h w", t=t)
+
+
+def down(cin: int, cout: int) -> nn.Module:
+    return spectral_norm(nn.Conv2d(cin, cout, 4, stride=2, padding=1))
+
+
+class ConvTower(nn.Module):
+    """Spectral-normed strided convs from the core side down to 4x4, then flattened features."""
+
+    def __init__(self, cin: int, c: int, side: int):
+        super().__init__()
+        layers = []
+        while side > 4:
+            layers += [down(cin, c), nn.LeakyReLU(0.2)]
+            cin, c, side = c, min(c * 2, 256), side // 2
+        self.net = nn.Sequential(*layers)
+        self.features = cin * 16
+
+    def forward(self, x):
+        return self.net(x).flatten(1)
+
+
+class VideoDiscriminator(nn.Module):
+    """Scores (clip, prompt) pairs. It sees all frames and their differences stacked as
+    channels, so motion is visible to 2-D convs, and projects the text onto its features."""
+
+    def __init__(self, cfg: ModelConfig, vocab_size: int):
+        super().__init__()
+        t = cfg.frames
+        self.tower = ConvTower(3 * t + 3 * (t - 1), cfg.d_channels * 2, cfg.core)
+        self.text = TextEncoder(vocab_size, cfg.text_dim)
+        self.out = spectral_norm(nn.Linear(self.tower.features, 1))
+        self.project = nn.Linear(cfg.text_dim, self.tower.features)
+
+    def forward(self, video: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        diffs = video[:, :, 1:] - video[:, :, :-1]
+        x = torch.cat([rearrange(video, "b c t h w -> b (t c) h w"), rearrange(diffs, "b c t h w -> b (t c) h w")], 1)
+        f = F.leaky_relu(self.tower(x), 0.2)
+        return self.out(f).squeeze(1) + (self.project(self.text(ids)) * f).sum(1)
+
+
+class ImageDiscriminator(nn.Module):
+    """Scores single frames, without text: are they plausible pictures of a shape?"""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.tower = ConvTower(3, cfg.d_channels, cfg.core)
+        self.out = spectral_norm(nn.Linear(self.tower.features, 1))
+
+    def forward(self, frames: torch.Tensor) -> torch.Tensor:  # (N, 3, H, W)
+        return self.out(F.leaky_relu(self.tower(frames), 0.2)).squeeze(1)
+
+
+class Upsampler(nn.Module):
+    """Learned 2x upsampling of frames: bilinear plus a small residual conv net, trained on
+    real pairs (a 64x64 frame and its 2x2 average) with an L1 loss."""
+
+    def __init__(self, channels: int = 24):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(3, channels, 3, padding=1), nn.LeakyReLU(0.2),
+            nn.Conv2d(channels, channels, 3, padding=1), nn.LeakyReLU(0.2),
+            nn.Conv2d(channels, 3, 3, padding=1),
+        )
+
+    def forward(self, video: torch.Tensor) -> torch.Tensor:  # (B, 3, T, h, w) -> (B, 3, T, 2h, 2w)
+        t = video.shape[2]
+        x = rearrange(video, "b c t h w -> (b t) c h w")
+        x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+        x = (x + self.net(x)).clamp(-1, 1)
+        return rearrange(x, "(b t) c h w -> b c t h w", t=t)
+
+
+def downsample(video: torch.Tensor, factor: int) -> torch.Tensor:
+    """2x2 (or factor x factor) average of every frame: (B, 3, T, H, W) -> (B, 3, T, H/f, W/f)."""
+    if factor == 1:
+        return video
+    return F.avg_pool3d(video, (1, factor, factor))

@@ -1,0 +1,356 @@
+"""Training: config presets, the GAN loop, logging, samples and checkpoints.
+
+Reads top to bottom as the loop does: config, data, models, optimizers, steps, checkpoint.
+One step trains the discriminators on (real, prompt) against (generated, prompt) and (real,
+wrong prompt), then the generator against them, then the upsampler on real pairs.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from einops import rearrange
+
+from . import checkpoint as ckpt
+from .data import ClipSource, VideoDataset, to_model_range
+from .errors import UserError
+from .files import write_json
+from .models import (Generator, ImageDiscriminator, ModelConfig, TutorialGenerator, Upsampler,
+                     VideoDiscriminator, downsample)
+from .presets import PRESETS, Split, get_preset
+from .synth import Attributes, VideoConfig
+from .text import Vocabulary
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    name: str = "cpu"
+    model: ModelConfig = field(default_factory=ModelConfig)
+    batch_size: int = 32
+    lr: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.99)
+    loss: str = "hinge"  # or "bce" (the tutorial's)
+    image_frames: int = 4  # frames per clip shown to the image discriminator
+    mismatch: bool = True  # (real clip, wrong prompt) pairs count as fakes
+    upsampler_every: int = 2  # upsampler steps are cheaper than GAN steps; not every step
+    checkpoint_every: int = 250
+    sample_every: int = 250
+    log_every: int = 10
+
+    def __post_init__(self):
+        if self.batch_size < 2:
+            raise UserError(f"batch size must be at least 2, got {self.batch_size}")
+        if not self.lr > 0:
+            raise UserError(f"learning rate must be positive, got {self.lr}")
+        if self.loss not in ("hinge", "bce"):
+            raise UserError(f"loss must be 'hinge' or 'bce', got {self.loss!r}")
+        if not 0 <= self.image_frames <= self.model.frames:
+            raise UserError(f"image_frames must be between 0 and {self.model.frames}, got {self.image_frames}")
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "TrainConfig":
+        data = dict(data)
+        data["model"] = ModelConfig(**data["model"])
+        data["betas"] = tuple(data["betas"])
+        return cls(**data)
+
+
+PRESET_CONFIGS = {
+    "cpu": TrainConfig(),
+    "gpu": TrainConfig(name="gpu", model=ModelConfig(core=64, g_channels=256, d_channels=64), batch_size=64,
+                       checkpoint_every=1000, sample_every=1000),
+    "tutorial": TrainConfig(name="tutorial", model=ModelConfig(design="tutorial"), betas=(0.5, 0.999), loss="bce",
+                            image_frames=4, mismatch=False),
+    "tiny": TrainConfig(name="tiny", model=ModelConfig(frames=4, size=16, core=8, hidden=32, g_channels=32, d_channels=8,
+                                                       up_channels=8), batch_size=4, checkpoint_every=5, sample_every=5,
+                        log_every=1),
+}
+
+
+def get_config(name: str, **overrides) -> TrainConfig:
+    try:
+        base = PRESET_CONFIGS[name]
+    except KeyError:
+        raise UserError(f"unknown training preset {name!r}; known: {', '.join(PRESET_CONFIGS)}") from None
+    model = {k: overrides.pop(k) for k in list(overrides) if k in ModelConfig.__dataclass_fields__}
+    return replace(base, model=replace(base.model, **model), **overrides)
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    if name != "auto":
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+class RealClips:
+    """Batches of real clips with their prompts and wrong prompts, on the fly or from disk."""
+
+    def __init__(self, data: str, video: VideoConfig, split: Split | None, rng: np.random.Generator):
+        self.rng = rng
+        if data in PRESETS:
+            self.source = ClipSource(get_preset(data), "train", video, split)
+            self.dataset = None
+        else:
+            self.dataset = VideoDataset(data)
+            if self.dataset.video != video:
+                raise UserError(f"dataset {data} holds {self.dataset.video}, the model wants {video}")
+            name = self.dataset.manifest["preset"]["name"]
+            self.source = ClipSource(get_preset(name), "train", video, self.dataset.split)
+        self.preset, self.split = self.source.preset, self.source.split
+        self.prompts = self.source.prompts
+        if len(self.prompts) < 2:
+            raise UserError("training needs at least two different training prompts")
+
+    def batch(self, n: int) -> tuple[torch.Tensor, list[str], list[str]]:
+        """(videos (n, 3, T, H, W) in [-1, 1], prompts, wrong prompts)."""
+        if self.dataset is None:
+            videos, clips = self.source.sample(n, self.rng)
+            prompts = [self.preset.prompt(a) for a in clips.attributes]
+            x = to_model_range(videos)
+        else:
+            if n > len(self.dataset):
+                raise UserError(f"batch size {n} is larger than the dataset ({len(self.dataset)} clips)")
+            idx = self.rng.choice(len(self.dataset), n, replace=False)
+            x = to_model_range(np.stack([self.dataset.clip(int(i)) for i in idx]))
+            prompts = [self.dataset.clips["prompt"][int(i)] for i in idx]
+        k = len(self.prompts)
+        shift = self.rng.integers(1, k, n)  # never zero: the wrong prompt always differs
+        wrong = [self.prompts[(self.prompts.index(p) + s) % k] for p, s in zip(prompts, shift)]
+        return x, prompts, wrong
+
+
+def d_loss(kind: str, real: torch.Tensor, fakes: list[torch.Tensor]) -> torch.Tensor:
+    if kind == "hinge":
+        return F.relu(1 - real).mean() + sum(F.relu(1 + f).mean() for f in fakes) / len(fakes)
+    ones = torch.ones_like(real)
+    return F.binary_cross_entropy_with_logits(real, ones) + sum(
+        F.binary_cross_entropy_with_logits(f, torch.zeros_like(f)) for f in fakes) / len(fakes)
+
+
+def g_loss(kind: str, scores: torch.Tensor) -> torch.Tensor:
+    if kind == "hinge":
+        return -scores.mean()
+    return F.binary_cross_entropy_with_logits(scores, torch.ones_like(scores))
+
+
+def some_frames(video: torch.Tensor, k: int, gen: torch.Generator | None = None) -> torch.Tensor:
+    """k random frames of every clip as images: (B, 3, T, H, W) -> (B*k, 3, H, W)."""
+    b, _, t = video.shape[:3]
+    idx = torch.rand(b, t, generator=gen).argsort(1)[:, :k].to(video.device)  # (B, k)
+    frames = video.gather(2, idx[:, None, :, None, None].expand(-1, 3, -1, *video.shape[3:]))
+    return rearrange(frames, "b c k h w -> (b k) c h w")
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, data: str, out: str | Path, seed: int = 0, device: str = "auto",
+                 holdout: list[str] | None = None):
+        self.cfg, self.out, self.seed = cfg, Path(out), seed
+        self.device = pick_device(device)
+        torch.manual_seed(seed)
+        self.rng = np.random.default_rng(seed)
+        m = cfg.model
+        self.video = VideoConfig(frames=m.frames, height=m.size, width=m.size)
+        split = Split.parse(holdout) if holdout else None
+        self.real = RealClips(data, self.video, split, self.rng)
+        self.vocab = Vocabulary.from_grammar()
+        design = Generator if m.design == "latent" else TutorialGenerator
+        self.G = design(m, len(self.vocab)).to(self.device)
+        self.U = Upsampler(m.up_channels).to(self.device)
+        self.Dv = VideoDiscriminator(m, len(self.vocab)).to(self.device) if m.design == "latent" else None
+        self.Di = ImageDiscriminator(m).to(self.device)
+        critics = [p for d in (self.Dv, self.Di) if d is not None for p in d.parameters()]
+        self.opt_g = torch.optim.Adam([p for p in self.G.parameters() if p.requires_grad], cfg.lr, cfg.betas)
+        self.opt_d = torch.optim.Adam(critics, cfg.lr, cfg.betas)
+        self.opt_u = torch.optim.Adam(self.U.parameters(), 1e-3)
+        self.step, self.elapsed = 0, 0.0
+        self.amp = self.device.type == "cuda"
+        self.amp_dtype = torch.bfloat16 if self.amp and torch.cuda.is_bf16_supported() else torch.float16
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp and self.amp_dtype == torch.float16)
+        self.fixed_noise = torch.randn(4, *self.G.noise_shape, generator=torch.Generator().manual_seed(seed))
+
+    # --- what a checkpoint holds ---------------------------------------------------------
+    @property
+    def models(self) -> dict:
+        return {"generator": self.G, "upsampler": self.U}
+
+    @property
+    def critics(self) -> dict:
+        return {k: v for k, v in (("video_d", self.Dv), ("image_d", self.Di)) if v is not None}
+
+    @property
+    def optimizers(self) -> dict:
+        return {"g": self.opt_g, "d": self.opt_d, "u": self.opt_u}
+
+    def model_config(self) -> dict:
+        return {
+            "model": self.cfg.model.to_json(),
+            "video": self.video.to_json(),
+            "preset": self.real.preset.to_json(),
+            "split": self.real.split.to_json(),
+            "vocabulary": self.vocab.to_json(),
+            "train": self.cfg.to_json(),
+            "seed": self.seed,
+            "step": self.step,
+            "train_seconds": round(self.elapsed, 1),
+        }
+
+    def save(self) -> Path:
+        state = {"elapsed": self.elapsed, "rng": ckpt.rng_to_json(torch.get_rng_state(), self.rng)}
+        return ckpt.save_checkpoint(self.out, self.step, self.model_config(), self.models, self.critics,
+                                    self.optimizers, state)
+
+    def resume(self) -> bool:
+        latest = ckpt.latest_checkpoint(self.out)
+        if latest is None:
+            return False
+        state = ckpt.load_checkpoint(latest, self.models, self.critics, self.optimizers)
+        self.step, self.elapsed = state["step"], state["elapsed"]
+        torch.set_rng_state(ckpt.rng_from_json(state["rng"], self.rng))
+        return True
+
+    # --- one step ------------------------------------------------------------------------
+    def _autocast(self):
+        return torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp)
+
+    def _backward(self, loss: torch.Tensor, opt: torch.optim.Optimizer) -> None:
+        opt.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(opt)
+        self.scaler.update()
+
+    def train_step(self) -> dict:
+        cfg, dev = self.cfg, self.device
+        real64, prompts, wrong = self.real.batch(cfg.batch_size)
+        real64 = real64.to(dev)
+        real = downsample(real64, cfg.model.size // cfg.model.core)
+        ids, wrong_ids = self.vocab.batch(prompts).to(dev), self.vocab.batch(wrong).to(dev)
+        b, k = cfg.batch_size, cfg.image_frames
+        noise = lambda: torch.randn(b, *self.G.noise_shape).to(dev)  # noqa: E731  (CPU RNG: seeded)
+
+        with self._autocast():
+            with torch.no_grad():
+                fake = self.G(noise(), ids)
+            loss_d = torch.zeros((), device=dev)
+            if self.Dv is not None:
+                fakes = [self.Dv(fake, ids)] + ([self.Dv(real, wrong_ids)] if cfg.mismatch else [])
+                loss_d = loss_d + d_loss(cfg.loss, self.Dv(real, ids), fakes)
+            if k:
+                loss_d = loss_d + d_loss(cfg.loss, self.Di(some_frames(real, k)), [self.Di(some_frames(fake, k))])
+        if not torch.isfinite(loss_d):
+            return {"skipped": 1}
+        self._backward(loss_d, self.opt_d)
+
+        with self._autocast():
+            fake = self.G(noise(), ids)
+            loss_g = torch.zeros((), device=dev)
+            if self.Dv is not None:
+                loss_g = loss_g + g_loss(cfg.loss, self.Dv(fake, ids))
+            if k:
+                loss_g = loss_g + g_loss(cfg.loss, self.Di(some_frames(fake, k)))
+        if not torch.isfinite(loss_g):
+            return {"skipped": 1}
+        self._backward(loss_g, self.opt_g)
+
+        out = {"loss_d": loss_d.item(), "loss_g": loss_g.item()}
+        if cfg.model.size != cfg.model.core and self.step % cfg.upsampler_every == 0:
+            with self._autocast():
+                loss_u = F.l1_loss(self.U(real[:8]), real64[:8])
+            self._backward(loss_u, self.opt_u)
+            out["loss_up"] = loss_u.item()
+        return out
+
+    # --- the loop ------------------------------------------------------------------------
+    def samples(self, path: Path) -> None:
+        from .sample import VideoModel
+        from .video_io import grid, save_video
+
+        model = VideoModel(self.G, self.U, self.vocab, self.cfg.model, self.device)
+        prompts = self.real.source.prompts + ClipSource(self.real.preset, "heldout", self.video, self.real.split).prompts
+        prompts = prompts[:: max(1, len(prompts) // 8)][:8]
+        clips = model.generate_from_noise(prompts, self.fixed_noise)
+        save_video(path, grid(clips, columns=len(self.fixed_noise)), fps=8)
+
+    def fit(self, steps: int | None = None, minutes: float | None = None, progress: bool = True) -> Path:
+        from tqdm.auto import tqdm
+
+        if steps is None and minutes is None:
+            raise UserError("give a training length: --steps N or --minutes M")
+        self.out.mkdir(parents=True, exist_ok=True)
+        write_json(self.out / "config.json", {"train": self.cfg.to_json(), "seed": self.seed})
+        budget = math.inf if minutes is None else minutes * 60
+        total = steps if steps is not None else None
+        bar = tqdm(total=total, initial=self.step, desc="train", unit="step", disable=not progress)
+        log = open(self.out / "log.jsonl", "a")
+        skipped = 0
+        try:
+            while (steps is None or self.step < steps) and self.elapsed < budget:
+                start = time.perf_counter()
+                self.G.train()
+                stats = self.train_step()
+                self.elapsed += time.perf_counter() - start
+                if "skipped" in stats:
+                    skipped += 1
+                    if skipped >= 10:
+                        raise UserError(f"loss was NaN or infinite 10 steps running at step {self.step}; "
+                                        "the last good checkpoint is kept, try a lower learning rate")
+                    continue
+                skipped = 0
+                self.step += 1
+                bar.update(1)
+                if self.step % self.cfg.log_every == 0:
+                    row = {"step": self.step, "seconds": round(self.elapsed, 2), **{k: round(v, 4) for k, v in stats.items()}}
+                    log.write(json.dumps(row) + "\n")
+                    log.flush()
+                    bar.set_postfix({k: f"{v:.3f}" for k, v in stats.items()}, refresh=False)
+                if self.step % self.cfg.sample_every == 0:
+                    self.samples(self.out / "samples" / f"step-{self.step:07d}.gif")
+                if self.step % self.cfg.checkpoint_every == 0:
+                    self.save()
+        except KeyboardInterrupt:
+            bar.close()
+            self.save()
+            raise
+        finally:
+            log.close()
+        bar.close()
+        path = self.save()
+        self.samples(self.out / "samples" / f"step-{self.step:07d}.gif")
+        plot_losses(self.out)
+        return path
+
+
+def plot_losses(run: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [json.loads(line) for line in open(run / "log.jsonl") if line.strip()]
+    if not rows:
+        return
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for key in ("loss_d", "loss_g", "loss_up"):
+        pts = [(r["step"], r[key]) for r in rows if key in r]
+        if pts:
+            ax.plot(*zip(*pts), label=key, lw=1)
+    ax.set_xlabel("step")
+    ax.legend()
+    fig.tight_layout()
+    from .files import atomic_write
+
+    with atomic_write(run / "loss.png") as f:
+        fig.savefig(f, format="png", dpi=100)
+    plt.close(fig)
