@@ -29,8 +29,8 @@ class ModelConfig:
     z_content: int = 16
     z_motion: int = 8
     hidden: int = 128
-    g_channels: int = 128  # at 4x4; halves at every doubling
-    d_channels: int = 32  # at the core side; doubles at every halving
+    g_channels: int = 64  # at 4x4; halves at every doubling
+    d_channels: int = 16  # at the core side; doubles at every halving (x2 in the video D)
     up_channels: int = 24
     design: str = "latent"  # "latent" (ours) or "tutorial" (the per-frame baseline)
 
