@@ -132,6 +132,20 @@ def load_checkpoint(directory: Path, models: dict, critics: dict, optimizers: di
     return read_json(directory / "state.json", "training state")
 
 
+def export(source: str | Path, out: str | Path) -> Path:
+    """Copy the generation files of a model or run directory to `out` (e.g. model/circles)."""
+    source = model_dir(source)
+    config = verify(source)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "config.json", config)
+    with atomic_write(out / "model.safetensors") as f:
+        f.write((source / "model.safetensors").read_bytes())
+    (out / "checksums.json").unlink(missing_ok=True)
+    write_checksums(out, MODEL_FILES)
+    return out
+
+
 def model_dir(path: str | Path) -> Path:
     """A model directory, or a run directory (its latest checkpoint)."""
     path = Path(path)

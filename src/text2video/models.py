@@ -20,6 +20,9 @@ from .errors import UserError
 from .text import TextEncoder
 
 
+DESIGNS = ("latent", "sprite", "tutorial")
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     frames: int = 16
@@ -41,8 +44,8 @@ class ModelConfig:
             raise UserError(f"core must be a power of two of at least 8, got {self.core}")
         if self.size not in (self.core, 2 * self.core):
             raise UserError(f"size must equal core ({self.core}) or twice it, got {self.size}")
-        if self.design not in ("latent", "tutorial"):
-            raise UserError(f"design must be 'latent' or 'tutorial', got {self.design!r}")
+        if self.design not in DESIGNS:
+            raise UserError(f"design must be one of {', '.join(DESIGNS)}, got {self.design!r}")
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -108,6 +111,53 @@ class Generator(nn.Module):
         return rearrange(torch.tanh(x), "(b t) c h w -> b c t h w", t=self.cfg.frames)
 
 
+class SpriteGenerator(nn.Module):
+    """What and where, generated apart: a sprite (RGB + alpha) from (content noise, text) and a
+    straight path p_t = p0 + t v from (motion noise, content noise, text); every frame is the
+    sprite moved to p_t (bilinear resampling) over a black background. The conv decoder runs
+    once per clip instead of once per frame."""
+
+    def __init__(self, cfg: ModelConfig, vocab_size: int, sprite: int = 16, span: float = 0.36):
+        super().__init__()
+        self.cfg, self.span = cfg, span  # the sprite covers `span` of the frame side
+        c = cfg.g_channels
+        self.text = TextEncoder(vocab_size, cfg.text_dim)
+        self.look = mlp(cfg.z_content + cfg.text_dim, cfg.hidden, c * 16)
+        blocks, side = [], 4
+        while side < sprite:
+            blocks.append(UpBlock(c, c // 2))
+            c, side = c // 2, side * 2
+        self.blocks = nn.Sequential(*blocks)
+        self.to_rgba = nn.Conv2d(c + 2, 4, 3, padding=1)
+        self.path = mlp(cfg.z_content + cfg.z_motion + cfg.text_dim, cfg.hidden, cfg.hidden, 4)
+        self.register_buffer("times", torch.linspace(0, 1, cfg.frames), persistent=False)
+
+    @property
+    def noise_shape(self) -> tuple[int, ...]:
+        return (self.cfg.z_content + self.cfg.z_motion,)
+
+    def forward(self, z: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        cfg = self.cfg
+        e = self.text(ids)
+        zc = z[:, : cfg.z_content]
+        x = rearrange(self.look(torch.cat([zc, e], 1)), "b (c y x) -> b c y x", y=4, x=4)
+        rgba = self.to_rgba(with_coords(self.blocks(x)))
+        sprite = torch.cat([torch.tanh(rgba[:, :3]), torch.sigmoid(rgba[:, 3:])], 1)  # (B, 4, S, S)
+        p = self.path(torch.cat([z, e], 1))
+        start, velocity = torch.tanh(p[:, :2]), p[:, 2:]
+        pos = start[:, None] + self.times[None, :, None] * velocity[:, None]  # (B, T, 2), frame in [-1, 1]
+        t, side = cfg.frames, cfg.core
+        theta = torch.zeros(pos.shape[0] * t, 2, 3, device=z.device, dtype=z.dtype)
+        scale = 1 / self.span
+        theta[:, 0, 0] = theta[:, 1, 1] = scale
+        theta[:, :, 2] = -scale * rearrange(pos, "b t k -> (b t) k")
+        grid = F.affine_grid(theta, (pos.shape[0] * t, 4, side, side), align_corners=False)
+        frames = F.grid_sample(sprite.repeat_interleave(t, 0), grid, align_corners=False)  # zeros outside
+        rgb, alpha = frames[:, :3], frames[:, 3:]
+        video = alpha * rgb + (alpha - 1)  # over a black (-1) background
+        return rearrange(video, "(b t) c h w -> b c t h w", t=t)
+
+
 class TutorialGenerator(nn.Module):
     """The tutorial's design: a DCGAN image generator applied to each frame with fresh noise
     per frame and a fixed (never trained) 10-d text embedding. Nothing links one frame to the
@@ -138,12 +188,31 @@ class TutorialGenerator(nn.Module):
         return rearrange(x, "(b t) c h w -> b c t h w", t=t)
 
 
+def make_generator(cfg: ModelConfig, vocab_size: int) -> nn.Module:
+    design = {"latent": Generator, "sprite": SpriteGenerator, "tutorial": TutorialGenerator}[cfg.design]
+    return design(cfg, vocab_size)
+
+
 def down(cin: int, cout: int) -> nn.Module:
     return spectral_norm(nn.Conv2d(cin, cout, 4, stride=2, padding=1))
 
 
+def batch_spread(x: torch.Tensor, group: int = 4) -> torch.Tensor:
+    """Minibatch standard deviation (as in ProGAN/StyleGAN): one extra channel holding how much
+    the samples of a small group differ, so the discriminator can see a collapsed batch."""
+    b = x.shape[0]
+    g = group if b % group == 0 else 1 if b < 2 else next(k for k in (4, 3, 2, 1) if b % k == 0)
+    if g < 2:
+        return torch.cat([x, torch.zeros_like(x[:, :1])], 1)
+    y = rearrange(x, "(g m) c h w -> g m c h w", g=g)
+    spread = y.var(0, unbiased=False).add(1e-8).sqrt().mean((1, 2, 3))  # (m,)
+    spread = spread.repeat(g)[:, None, None, None].expand(-1, 1, *x.shape[2:])
+    return torch.cat([x, spread], 1)
+
+
 class ConvTower(nn.Module):
-    """Spectral-normed strided convs from the core side down to 4x4, then flattened features."""
+    """Spectral-normed strided convs from the core side down to 4x4, a minibatch-spread
+    channel, then flattened features."""
 
     def __init__(self, cin: int, c: int, side: int):
         super().__init__()
@@ -152,10 +221,11 @@ class ConvTower(nn.Module):
             layers += [down(cin, c), nn.LeakyReLU(0.2)]
             cin, c, side = c, min(c * 2, 256), side // 2
         self.net = nn.Sequential(*layers)
+        self.mix = spectral_norm(nn.Conv2d(cin + 1, cin, 3, padding=1))
         self.features = cin * 16
 
     def forward(self, x):
-        return self.net(x).flatten(1)
+        return F.leaky_relu(self.mix(batch_spread(self.net(x))), 0.2).flatten(1)
 
 
 class VideoDiscriminator(nn.Module):

@@ -13,7 +13,7 @@ import torch
 from . import checkpoint as ckpt
 from .data import to_uint8
 from .errors import UserError
-from .models import Generator, ModelConfig, TutorialGenerator, Upsampler
+from .models import ModelConfig, Upsampler, make_generator
 from .text import Vocabulary
 
 MAX_BATCH = 64
@@ -75,8 +75,7 @@ def load(directory: str | Path, device: str = "cpu") -> VideoModel:
         vocab = Vocabulary.from_json(config["vocabulary"])
     except (KeyError, TypeError) as e:
         raise UserError(f"{directory / 'config.json'} is missing or has a malformed field ({e})") from None
-    design = Generator if cfg.design == "latent" else TutorialGenerator
-    G, U = design(cfg, len(vocab)), Upsampler(cfg.up_channels)
+    G, U = make_generator(cfg, len(vocab)), Upsampler(cfg.up_channels)
     ckpt.load_weights(directory / "model.safetensors", {"generator": G, "upsampler": U})
     dev = torch.device(device)
     return VideoModel(G.to(dev).eval(), U.to(dev).eval(), vocab, cfg, dev, config)

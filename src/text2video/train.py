@@ -21,8 +21,7 @@ from . import checkpoint as ckpt
 from .data import ClipSource, VideoDataset, to_model_range
 from .errors import UserError
 from .files import write_json
-from .models import (Generator, ImageDiscriminator, ModelConfig, TutorialGenerator, Upsampler,
-                     VideoDiscriminator, downsample)
+from .models import ImageDiscriminator, ModelConfig, Upsampler, VideoDiscriminator, downsample, make_generator
 from .presets import PRESETS, Split, get_preset
 from .synth import Attributes, VideoConfig
 from .text import Vocabulary
@@ -166,10 +165,9 @@ class Trainer:
         split = Split.parse(holdout) if holdout else None
         self.real = RealClips(data, self.video, split, self.rng)
         self.vocab = Vocabulary.from_grammar()
-        design = Generator if m.design == "latent" else TutorialGenerator
-        self.G = design(m, len(self.vocab)).to(self.device)
+        self.G = make_generator(m, len(self.vocab)).to(self.device)
         self.U = Upsampler(m.up_channels).to(self.device)
-        self.Dv = VideoDiscriminator(m, len(self.vocab)).to(self.device) if m.design == "latent" else None
+        self.Dv = VideoDiscriminator(m, len(self.vocab)).to(self.device) if m.design != "tutorial" else None
         self.Di = ImageDiscriminator(m).to(self.device)
         critics = [p for d in (self.Dv, self.Di) if d is not None for p in d.parameters()]
         self.opt_g = torch.optim.Adam([p for p in self.G.parameters() if p.requires_grad], cfg.lr, cfg.betas)
