@@ -99,3 +99,12 @@ def test_loading_a_model_with_an_altered_weight_file_fails(tiny):
     weights.write_bytes(bytes(data))
     with pytest.raises(UserError, match="model.safetensors does not match its checksum"):
         text2video.load(path)
+
+
+@pytest.mark.parametrize("design", ["latent", "sprite", "tutorial"])
+def test_every_design_makes_clips_in_range_and_trains_a_step(tmp_path, design):
+    trainer = Trainer(get_config("tiny", design=design), "circles", tmp_path / design, seed=0)
+    stats = trainer.train_step()
+    assert np.isfinite(stats["loss_d"]) and np.isfinite(stats["loss_g"])
+    clips = trainer.G(torch.randn(2, *trainer.G.noise_shape), trainer.vocab.batch(["circle moving up"] * 2))
+    assert clips.shape == (2, 3, 4, 8, 8) and clips.min() >= -1 and clips.max() <= 1
