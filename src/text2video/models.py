@@ -95,6 +95,7 @@ class Generator(nn.Module):
         self.blocks = nn.Sequential(*blocks)
         self.to_rgb = nn.ConvTranspose2d(c + 2, 3, 4, stride=2, padding=1)  # last doubling, cheap
         self.register_buffer("times", torch.linspace(-1, 1, cfg.frames), persistent=False)
+        self.side = cfg.core  # the upsampler takes it to cfg.size
 
     @property
     def noise_shape(self) -> tuple[int, ...]:
@@ -117,9 +118,11 @@ class SpriteGenerator(nn.Module):
     sprite moved to p_t (bilinear resampling) over a black background. The conv decoder runs
     once per clip instead of once per frame."""
 
-    def __init__(self, cfg: ModelConfig, vocab_size: int, sprite: int = 16, span: float = 0.36):
+    def __init__(self, cfg: ModelConfig, vocab_size: int, span: float = 0.36):
         super().__init__()
         self.cfg, self.span = cfg, span  # the sprite covers `span` of the frame side
+        self.side = cfg.size  # drawn at full size: resampling a sprite costs little at any size
+        sprite = max(8, cfg.size // 2)
         c = cfg.g_channels
         self.text = TextEncoder(vocab_size, cfg.text_dim)
         self.look = mlp(cfg.z_content + cfg.text_dim, cfg.hidden, c * 16)
@@ -146,7 +149,7 @@ class SpriteGenerator(nn.Module):
         p = self.path(torch.cat([z, e], 1))
         start, velocity = torch.tanh(p[:, :2]), p[:, 2:]
         pos = start[:, None] + self.times[None, :, None] * velocity[:, None]  # (B, T, 2), frame in [-1, 1]
-        t, side = cfg.frames, cfg.core
+        t, side = cfg.frames, self.side
         theta = torch.zeros(pos.shape[0] * t, 2, 3, device=z.device, dtype=z.dtype)
         scale = 1 / self.span
         theta[:, 0, 0] = theta[:, 1, 1] = scale
@@ -174,6 +177,7 @@ class TutorialGenerator(nn.Module):
             layers += [nn.ConvTranspose2d(c, c // 2, 4, 2, 1), nn.BatchNorm2d(c // 2), nn.ReLU()]
             c, side = c // 2, side * 2
         self.net = nn.Sequential(*layers, nn.ConvTranspose2d(c, 3, 4, 2, 1), nn.Tanh())
+        self.side = cfg.core
 
     @property
     def noise_shape(self) -> tuple[int, ...]:

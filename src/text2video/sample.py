@@ -46,7 +46,7 @@ class VideoModel:
             out = []
             for lo in range(0, len(ids), MAX_BATCH):
                 x = self.G(z[lo:lo + MAX_BATCH].to(self.device), ids[lo:lo + MAX_BATCH].to(self.device))
-                if self.cfg.size != self.cfg.core:
+                if x.shape[-1] != self.cfg.size:
                     x = self.U(x)
                 out.append(to_uint8(x))
         finally:

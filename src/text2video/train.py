@@ -37,6 +37,7 @@ class TrainConfig:
     loss: str = "hinge"  # or "bce" (the tutorial's)
     image_frames: int = 4  # frames per clip shown to the image discriminator
     mismatch: bool = True  # (real clip, wrong prompt) pairs count as fakes
+    diversity: float = 0.0  # weight of the mode-seeking term (MSGAN): different noise, different clip
     upsampler_every: int = 2  # upsampler steps are cheaper than GAN steps; not every step
     checkpoint_every: int = 250
     sample_every: int = 250
@@ -229,6 +230,10 @@ class Trainer:
         self.scaler.step(opt)
         self.scaler.update()
 
+    def at_core(self, video: torch.Tensor) -> torch.Tensor:
+        """What the discriminators see: clips averaged down to the core side."""
+        return downsample(video, video.shape[-1] // self.cfg.model.core)
+
     def train_step(self) -> dict:
         cfg, dev = self.cfg, self.device
         real64, prompts, wrong = self.real.batch(cfg.batch_size)
@@ -240,7 +245,7 @@ class Trainer:
 
         with self._autocast():
             with torch.no_grad():
-                fake = self.G(noise(), ids)
+                fake = self.at_core(self.G(noise(), ids))
             loss_d = torch.zeros((), device=dev)
             if self.Dv is not None:
                 fakes = [self.Dv(fake, ids)] + ([self.Dv(real, wrong_ids)] if cfg.mismatch else [])
@@ -252,18 +257,25 @@ class Trainer:
         self._backward(loss_d, self.opt_d)
 
         with self._autocast():
-            fake = self.G(noise(), ids)
+            z = noise()
+            fake = self.at_core(self.G(z, ids))
             loss_g = torch.zeros((), device=dev)
             if self.Dv is not None:
                 loss_g = loss_g + g_loss(cfg.loss, self.Dv(fake, ids))
             if k:
                 loss_g = loss_g + g_loss(cfg.loss, self.Di(some_frames(fake, k)))
+            if cfg.diversity:
+                # pairs of clips with one prompt and two noises should differ as much as the noises do
+                half = b // 2
+                z2 = torch.randn_like(z[:half])
+                apart = (self.at_core(self.G(z2, ids[:half])) - fake[:half]).abs().mean() / (z2 - z[:half]).abs().mean()
+                loss_g = loss_g + cfg.diversity / (apart + 1e-5)
         if not torch.isfinite(loss_g):
             return {"skipped": 1}
         self._backward(loss_g, self.opt_g)
 
         out = {"loss_d": loss_d.item(), "loss_g": loss_g.item()}
-        if cfg.model.size != cfg.model.core and self.step % cfg.upsampler_every == 0:
+        if self.G.side != cfg.model.size and self.step % cfg.upsampler_every == 0:
             # a few random frames suffice: the upsampler is a per-frame 2-D net
             idx = torch.randint(0, real.shape[2], (2,))
             with self._autocast():
