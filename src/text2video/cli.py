@@ -103,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--holdout", action="append", metavar="PHRASE", help="held-out rule in prompt words, repeatable")
     t.add_argument("--resume", action="store_true", help="continue the run in --out from its latest checkpoint")
     t.set_defaults(run=cmd_train)
+
+    from .evaluate.command import add_parser as add_evaluate_parser
+
+    add_evaluate_parser(sub)
     return p
 
 
