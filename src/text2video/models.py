@@ -124,7 +124,9 @@ class SpriteGenerator(nn.Module):
         self.side = cfg.size  # drawn at full size: resampling a sprite costs little at any size
         sprite = max(8, cfg.size // 2)
         c = cfg.g_channels
+        # one encoder for the look and one for the path: each can learn to ignore the other's words
         self.text = TextEncoder(vocab_size, cfg.text_dim)
+        self.path_text = TextEncoder(vocab_size, cfg.text_dim)
         self.look = mlp(cfg.z_content + cfg.text_dim, cfg.hidden, c * 16)
         blocks, side = [], 4
         while side < sprite:
@@ -146,7 +148,7 @@ class SpriteGenerator(nn.Module):
         x = rearrange(self.look(torch.cat([zc, e], 1)), "b (c y x) -> b c y x", y=4, x=4)
         rgba = self.to_rgba(with_coords(self.blocks(x)))
         sprite = torch.cat([torch.tanh(rgba[:, :3]), torch.sigmoid(rgba[:, 3:])], 1)  # (B, 4, S, S)
-        p = self.path(torch.cat([z, e], 1))
+        p = self.path(torch.cat([z, self.path_text(ids)], 1))
         start, velocity = torch.tanh(p[:, :2]), p[:, 2:]
         pos = start[:, None] + self.times[None, :, None] * velocity[:, None]  # (B, T, 2), frame in [-1, 1]
         t, side = cfg.frames, self.side

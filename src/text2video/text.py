@@ -78,18 +78,20 @@ class Vocabulary:
 
 
 class TextEncoder(nn.Module):
-    """Mean of learned word vectors, then a small MLP: (B, L) ids -> (B, dim).
+    """Sum of learned word vectors, then a small MLP: (B, L) ids -> (B, dim).
 
     Order-free pooling is what makes "up right" expressible from "up" and "right"; the
-    grammar carries no meaning in word order.
+    grammar carries no meaning in word order. A sum (not a mean) lets a word that does not
+    matter to an encoder learn a zero vector and vanish, whatever the prompt's length.
     """
 
     def __init__(self, vocab_size: int, dim: int = 64, word_dim: int = 64):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, word_dim, padding_idx=0)
+        nn.init.normal_(self.embed.weight, std=0.3)
+        with torch.no_grad():
+            self.embed.weight[0].zero_()
         self.mlp = nn.Sequential(nn.Linear(word_dim, dim), nn.LeakyReLU(0.2), nn.Linear(dim, dim))
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        mask = (ids > 0).unsqueeze(-1).float()  # (B, L, 1)
-        pooled = (self.embed(ids) * mask).sum(1) / mask.sum(1).clamp(min=1)
-        return self.mlp(pooled)
+        return self.mlp(self.embed(ids).sum(1))  # padding (id 0) embeds to zero
