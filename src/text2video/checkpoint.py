@@ -44,11 +44,14 @@ def load_weights(path: Path, modules: dict[str, torch.nn.Module]) -> None:
     for name, module in modules.items():
         prefix = f"{name}."
         state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
-        try:
-            module.load_state_dict(state)
-        except RuntimeError as e:
-            first = str(e).strip().splitlines()[0]
-            raise UserError(f"model file {path} does not fit its config.json ({first})") from None
+        want = module.state_dict()
+        missing, extra = sorted(set(want) - set(state)), sorted(set(state) - set(want))
+        wrong = [k for k in set(want) & set(state) if want[k].shape != state[k].shape]
+        if missing or extra or wrong:
+            what = (f"missing {prefix}{missing[0]}" if missing else f"unexpected {prefix}{extra[0]}" if extra
+                    else f"{prefix}{wrong[0]} has shape {tuple(state[wrong[0]].shape)}, config wants {tuple(want[wrong[0]].shape)}")
+            raise UserError(f"model file {path} does not fit its config.json: {what}")
+        module.load_state_dict(state)
 
 
 def write_model_dir(directory: Path, config: dict, modules: dict[str, torch.nn.Module]) -> None:

@@ -11,6 +11,9 @@ import sys
 from .errors import UserError
 
 
+MAX_SAMPLES = 256
+
+
 def _positive(value: str) -> int:
     n = int(value)
     if n <= 0:
@@ -41,6 +44,39 @@ def cmd_render(args) -> int:
     clips = render(sample_clips([attrs] * args.num_samples, video, np.random.default_rng(args.seed)))
     out = save_video(args.out, upscale(grid(clips) if len(clips) > 1 else clips[0], args.scale), args.fps)
     print(out)
+    return 0
+
+
+def _write_clips(clips, args) -> list:
+    """One grid file (--out) or one file per clip (--out-dir); returns the paths written."""
+    from pathlib import Path
+
+    from .video_io import grid, save_video, upscale
+
+    if args.out_dir:
+        stem = args.prompt.strip().replace(" ", "_")
+        return [save_video(Path(args.out_dir) / f"{stem}_{i}{args.ext}", upscale(c, args.scale), args.fps)
+                for i, c in enumerate(clips)]
+    video = grid(clips) if len(clips) > 1 else clips[0]
+    return [save_video(args.out, upscale(video, args.scale), args.fps)]
+
+
+def cmd_generate(args) -> int:
+    from .sample import load
+
+    from pathlib import Path
+
+    from .video_io import FORMATS
+
+    if not 1 <= args.num_samples <= MAX_SAMPLES:
+        raise UserError(f"--num-samples must be between 1 and {MAX_SAMPLES}, got {args.num_samples}")
+    ext = Path(args.out).suffix.lower() if args.out else args.ext
+    if ext not in FORMATS:  # checked before the model loads: a typo should fail fast
+        raise UserError(f"cannot write {ext or 'a file without extension'}: the extension must be one of {', '.join(FORMATS)}")
+    model = load(args.model)
+    clips = model.generate([args.prompt], n=args.num_samples, seed=args.seed)
+    for path in _write_clips(clips, args):
+        print(path)
     return 0
 
 
@@ -89,6 +125,19 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--frames", type=_positive, default=16)
     r.add_argument("--size", type=_positive, default=64)
     r.set_defaults(run=cmd_render)
+
+    g = sub.add_parser("generate", help="make clips of a prompt with a trained model")
+    g.add_argument("prompt", help="e.g. 'circle moving up-right'")
+    g.add_argument("--model", default="model/circles", help="model or run directory (default model/circles)")
+    g.add_argument("--num-samples", type=int, default=1, help=f"clips to make, 1 to {MAX_SAMPLES} (default 1)")
+    g.add_argument("--seed", type=int, default=0)
+    out = g.add_mutually_exclusive_group(required=True)
+    out.add_argument("--out", help="one file, clips in a grid: .gif, .mp4, .avi or .npy")
+    out.add_argument("--out-dir", help="a directory: one file per clip, of type --ext")
+    g.add_argument("--ext", default=".gif", help="file type with --out-dir (default .gif)")
+    g.add_argument("--fps", type=float, default=8.0)
+    g.add_argument("--scale", type=_positive, default=1, help="nearest-neighbour upscaling for viewing")
+    g.set_defaults(run=cmd_generate)
 
     t = sub.add_parser("train", help="train the text-to-video GAN")
     t.add_argument("--preset", default="cpu", help="training preset: cpu (default), gpu, tutorial, tiny")
