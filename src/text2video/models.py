@@ -126,7 +126,7 @@ class SpriteGenerator(nn.Module):
         c = cfg.g_channels
         # one encoder for the look and one for the path: each can learn to ignore the other's words
         self.text = TextEncoder(vocab_size, cfg.text_dim)
-        self.path_text = TextEncoder(vocab_size, cfg.text_dim)
+        self.path_text = TextEncoder(vocab_size, cfg.text_dim, pool="mean")
         self.look = mlp(cfg.z_content + cfg.text_dim, cfg.hidden, c * 16)
         blocks, side = [], 4
         while side < sprite:
@@ -256,9 +256,9 @@ class VideoDiscriminator(nn.Module):
 class ImageDiscriminator(nn.Module):
     """Scores single frames, without text: are they plausible pictures of a shape?"""
 
-    def __init__(self, cfg: ModelConfig):
+    def __init__(self, cfg: ModelConfig, side: int | None = None):
         super().__init__()
-        self.tower = ConvTower(3, cfg.d_channels, cfg.core)
+        self.tower = ConvTower(3, cfg.d_channels, side or cfg.core)
         self.out = spectral_norm(nn.Linear(self.tower.features, 1))
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:  # (N, 3, H, W)

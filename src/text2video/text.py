@@ -78,15 +78,19 @@ class Vocabulary:
 
 
 class TextEncoder(nn.Module):
-    """Sum of learned word vectors, then a small MLP: (B, L) ids -> (B, dim).
+    """Sum (or mean) of learned word vectors, then a small MLP: (B, L) ids -> (B, dim).
 
     Order-free pooling is what makes "up right" expressible from "up" and "right"; the
-    grammar carries no meaning in word order. A sum (not a mean) lets a word that does not
-    matter to an encoder learn a zero vector and vanish, whatever the prompt's length.
+    grammar carries no meaning in word order. A sum lets a word that does not matter to an
+    encoder learn a zero vector and vanish, whatever the prompt's length; a mean keeps the
+    scale of "up right" that of "up", which suits an encoder that turns words into a velocity.
     """
 
-    def __init__(self, vocab_size: int, dim: int = 64, word_dim: int = 64):
+    def __init__(self, vocab_size: int, dim: int = 64, word_dim: int = 64, pool: str = "sum"):
         super().__init__()
+        if pool not in ("sum", "mean"):
+            raise ValueError(f"pool must be 'sum' or 'mean', got {pool!r}")
+        self.pool = pool
         self.embed = nn.Embedding(vocab_size, word_dim, padding_idx=0)
         nn.init.normal_(self.embed.weight, std=0.3)
         with torch.no_grad():
@@ -94,4 +98,7 @@ class TextEncoder(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(word_dim, dim), nn.LeakyReLU(0.2), nn.Linear(dim, dim))
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        return self.mlp(self.embed(ids).sum(1))  # padding (id 0) embeds to zero
+        pooled = self.embed(ids).sum(1)  # padding (id 0) embeds to zero
+        if self.pool == "mean":
+            pooled = pooled / (ids > 0).sum(1, keepdim=True).clamp(min=1)
+        return self.mlp(pooled)

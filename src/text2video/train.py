@@ -35,7 +35,7 @@ class TrainConfig:
     lr: float = 2e-4
     betas: tuple[float, float] = (0.5, 0.99)
     loss: str = "hinge"  # or "bce" (the tutorial's)
-    image_frames: int = 4  # frames per clip shown to the image discriminator
+    image_frames: int = 2  # frames per clip shown to the image discriminator
     mismatch: bool = True  # (real clip, wrong prompt) pairs count as fakes
     diversity: float = 0.0  # weight of the mode-seeking term (MSGAN): different noise, different clip
     upsampler_every: int = 2  # upsampler steps are cheaper than GAN steps; not every step
@@ -169,7 +169,9 @@ class Trainer:
         self.G = make_generator(m, len(self.vocab)).to(self.device)
         self.U = Upsampler(m.up_channels).to(self.device)
         self.Dv = VideoDiscriminator(m, len(self.vocab)).to(self.device) if m.design != "tutorial" else None
-        self.Di = ImageDiscriminator(m).to(self.device)
+        # a generator that draws at full size has its frames judged at full size: shapes stay sharp
+        self.image_full = self.G.side == m.size
+        self.Di = ImageDiscriminator(m, m.size if self.image_full else m.core).to(self.device)
         critics = [p for d in (self.Dv, self.Di) if d is not None for p in d.parameters()]
         self.opt_g = torch.optim.Adam([p for p in self.G.parameters() if p.requires_grad], cfg.lr, cfg.betas)
         self.opt_d = torch.optim.Adam(critics, cfg.lr, cfg.betas)
@@ -245,25 +247,29 @@ class Trainer:
 
         with self._autocast():
             with torch.no_grad():
-                fake = self.at_core(self.G(noise(), ids))
+                fake_full = self.G(noise(), ids)
+                fake = self.at_core(fake_full)
+            real_full = real64 if self.image_full else real
+            fake_full = fake_full if self.image_full else fake
             loss_d = torch.zeros((), device=dev)
             if self.Dv is not None:
                 fakes = [self.Dv(fake, ids)] + ([self.Dv(real, wrong_ids)] if cfg.mismatch else [])
                 loss_d = loss_d + d_loss(cfg.loss, self.Dv(real, ids), fakes)
             if k:
-                loss_d = loss_d + d_loss(cfg.loss, self.Di(some_frames(real, k)), [self.Di(some_frames(fake, k))])
+                loss_d = loss_d + d_loss(cfg.loss, self.Di(some_frames(real_full, k)), [self.Di(some_frames(fake_full, k))])
         if not torch.isfinite(loss_d):
             return {"skipped": 1}
         self._backward(loss_d, self.opt_d)
 
         with self._autocast():
             z = noise()
-            fake = self.at_core(self.G(z, ids))
+            fake_full = self.G(z, ids)
+            fake = self.at_core(fake_full)
             loss_g = torch.zeros((), device=dev)
             if self.Dv is not None:
                 loss_g = loss_g + g_loss(cfg.loss, self.Dv(fake, ids))
             if k:
-                loss_g = loss_g + g_loss(cfg.loss, self.Di(some_frames(fake, k)))
+                loss_g = loss_g + g_loss(cfg.loss, self.Di(some_frames(fake_full if self.image_full else fake, k)))
             if cfg.diversity:
                 # pairs of clips with one prompt and two noises should differ as much as the noises do
                 half = b // 2

@@ -9,11 +9,11 @@ import numpy as np
 
 # Two clips are near-duplicates when their RMS pixel difference (0..1 scale, on 2x2-pooled
 # frames) is below this: what moving a small shape's whole path by a tenth of a pixel gives.
-# Real clips of one prompt differ by their start and speed; among 64 of them the nearest pair
-# is > 0.0095 apart (measured over both presets); a collapsed generator's copies differ by noise.
+# Real clips of one prompt differ by their start and speed: of 12,800 (200 shapes prompts x 64)
+# 0.05% have a neighbour this close (the closest pair: 0.0037), circles none (closest: 0.024).
 DUPLICATE_RMS = 0.005
 # A prompt is flagged as collapsed when at least this share of its clips has a near-duplicate.
-# Real clips: 0 (see tests/test_evaluate.py), a single mode: 1.
+# Real clips: about 0.0005, a generator with a single mode: 1.
 COLLAPSED_SHARE = 0.25
 
 

@@ -125,6 +125,10 @@ def format_table(report: dict) -> str:
         where = "cached" if judge["cached"] else f"trained in {judge['train_seconds']:.0f} s"
         lines.append(f"classifier accuracy on {judge['eval_clips']} fresh real clips ({where}): "
                      + ", ".join(f"{k} {_pct(v).strip()}" for k, v in judge["real_accuracy"].items()))
+        weak = [k for k, v in judge["real_accuracy"].items() if v < classifier.REQUIRED_ACCURACY]
+        if weak:
+            lines.append(f"warning: the classifier is below {classifier.REQUIRED_ACCURACY:.0%} on real clips for "
+                         f"{', '.join(weak)}; its verdicts there are unreliable")
         lines.append("Fréchet distance: " + FVD_NOTE)
     lines.append(f"diversity: start spread {a['spread_ratio']:.2f}x real, near-duplicates {_pct(a['duplicate_share']).strip()}, "
                  f"collapsed prompts {a['collapsed_prompts']}")
