@@ -15,7 +15,7 @@ from text2video.train import Trainer, get_config
 
 
 def score(trainer: Trainer, n: int, judge: bool) -> dict:
-    model = VideoModel(trainer.G, trainer.U, trainer.vocab, trainer.cfg.model, trainer.device)
+    model = VideoModel(trainer.G_ema, trainer.U, trainer.vocab, trainer.cfg.model, trainer.device)
     kwargs = {} if judge else {"judge": None}
     report = evaluate(model.generate, trainer.real.preset, n=n, split=trainer.real.split, video=trainer.video,
                       progress=False, **kwargs).report

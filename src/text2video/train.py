@@ -6,6 +6,7 @@ wrong prompt), then the generator against them, then the upsampler on real pairs
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
 import time
@@ -38,6 +39,7 @@ class TrainConfig:
     image_frames: int = 2  # frames per clip shown to the image discriminator
     mismatch: bool = True  # (real clip, wrong prompt) pairs count as fakes
     diversity: float = 0.0  # weight of the mode-seeking term (MSGAN): different noise, different clip
+    ema: float = 0.995  # the shipped generator is a moving average of the trained one (0: off)
     upsampler_every: int = 2  # upsampler steps are cheaper than GAN steps; not every step
     checkpoint_every: int = 250
     sample_every: int = 250
@@ -69,7 +71,7 @@ PRESET_CONFIGS = {
     "gpu": TrainConfig(name="gpu", model=ModelConfig(core=64, g_channels=256, d_channels=32), batch_size=64,
                        checkpoint_every=1000, sample_every=1000),
     "tutorial": TrainConfig(name="tutorial", model=ModelConfig(design="tutorial"), betas=(0.5, 0.999), loss="bce",
-                            image_frames=4, mismatch=False),
+                            image_frames=4, mismatch=False, ema=0.0),
     "tiny": TrainConfig(name="tiny", model=ModelConfig(frames=4, size=16, core=8, hidden=32, g_channels=32, d_channels=8,
                                                        up_channels=8), batch_size=4, checkpoint_every=5, sample_every=5,
                         log_every=1),
@@ -173,6 +175,7 @@ class Trainer:
         self.image_full = self.G.side == m.size
         self.Di = ImageDiscriminator(m, m.size if self.image_full else m.core).to(self.device)
         critics = [p for d in (self.Dv, self.Di) if d is not None for p in d.parameters()]
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.opt_g = torch.optim.Adam([p for p in self.G.parameters() if p.requires_grad], cfg.lr, cfg.betas)
         self.opt_d = torch.optim.Adam(critics, cfg.lr, cfg.betas)
         self.opt_u = torch.optim.Adam(self.U.parameters(), 1e-3)
@@ -185,11 +188,12 @@ class Trainer:
     # --- what a checkpoint holds ---------------------------------------------------------
     @property
     def models(self) -> dict:
-        return {"generator": self.G, "upsampler": self.U}
+        return {"generator": self.G_ema, "upsampler": self.U}
 
     @property
     def critics(self) -> dict:
-        return {k: v for k, v in (("video_d", self.Dv), ("image_d", self.Di)) if v is not None}
+        nets = (("video_d", self.Dv), ("image_d", self.Di), ("generator_train", self.G))
+        return {k: v for k, v in nets if v is not None}
 
     @property
     def optimizers(self) -> dict:
@@ -231,6 +235,15 @@ class Trainer:
         self.scaler.scale(loss).backward()
         self.scaler.step(opt)
         self.scaler.update()
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        # a short warm-up: early on the average follows the generator closely
+        decay = min(self.cfg.ema, (1 + self.step) / (10 + self.step))
+        for avg, live in zip(self.G_ema.parameters(), self.G.parameters()):
+            avg.lerp_(live, 1 - decay)
+        for avg, live in zip(self.G_ema.buffers(), self.G.buffers()):
+            avg.copy_(live)
 
     def at_core(self, video: torch.Tensor) -> torch.Tensor:
         """What the discriminators see: clips averaged down to the core side."""
@@ -279,6 +292,7 @@ class Trainer:
         if not torch.isfinite(loss_g):
             return {"skipped": 1}
         self._backward(loss_g, self.opt_g)
+        self._update_ema()
 
         out = {"loss_d": loss_d.item(), "loss_g": loss_g.item()}
         if self.G.side != cfg.model.size and self.step % cfg.upsampler_every == 0:
@@ -295,7 +309,7 @@ class Trainer:
         from .sample import VideoModel
         from .video_io import grid, save_video
 
-        model = VideoModel(self.G, self.U, self.vocab, self.cfg.model, self.device)
+        model = VideoModel(self.G_ema, self.U, self.vocab, self.cfg.model, self.device)
         prompts = self.real.source.prompts + ClipSource(self.real.preset, "heldout", self.video, self.real.split).prompts
         prompts = prompts[:: max(1, len(prompts) // 8)][:8]
         clips = model.generate_from_noise(prompts, self.fixed_noise)
