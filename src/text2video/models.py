@@ -8,6 +8,7 @@ All normalisation is per sample (GroupNorm), so a clip does not depend on its ba
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import torch
@@ -118,17 +119,21 @@ class SpriteGenerator(nn.Module):
     sprite moved to p_t (bilinear resampling) over a black background. The conv decoder runs
     once per clip instead of once per frame."""
 
-    def __init__(self, cfg: ModelConfig, vocab_size: int, span: float = 0.36):
+    def __init__(self, cfg: ModelConfig, vocab_size: int, span: float = 0.375):
         super().__init__()
-        self.cfg, self.span = cfg, span  # the sprite covers `span` of the side (0.5 measured worse)
+        self.cfg = cfg
         self.side = cfg.size  # drawn at full size: resampling a sprite costs little at any size
-        sprite = max(8, cfg.size // 2)
+        # The sprite is 3 * 2^k pixels, about `span` of the side (room for the largest shape),
+        # so that its pixels land 1:1 on frame pixels: 24 of 64.
+        start = 3
+        sprite = start * 2 ** max(1, round(math.log2(span * cfg.size / start)))
+        self.span = sprite / cfg.size
         c = cfg.g_channels
         # one encoder for the look and one for the path: each can learn to ignore the other's words
         self.text = TextEncoder(vocab_size, cfg.text_dim)
         self.path_text = TextEncoder(vocab_size, cfg.text_dim, pool="mean")
-        self.look = mlp(cfg.z_content + cfg.text_dim, cfg.hidden, c * 16)
-        blocks, side = [], 4
+        self.look = mlp(cfg.z_content + cfg.text_dim, cfg.hidden, c * start * start)
+        blocks, side = [], start
         while side < sprite:
             blocks.append(UpBlock(c, c // 2))
             c, side = c // 2, side * 2
@@ -145,7 +150,7 @@ class SpriteGenerator(nn.Module):
         cfg = self.cfg
         e = self.text(ids)
         zc = z[:, : cfg.z_content]
-        x = rearrange(self.look(torch.cat([zc, e], 1)), "b (c y x) -> b c y x", y=4, x=4)
+        x = rearrange(self.look(torch.cat([zc, e], 1)), "b (c y x) -> b c y x", y=3, x=3)
         rgba = self.to_rgba(with_coords(self.blocks(x)))
         sprite = torch.cat([torch.tanh(rgba[:, :3]), torch.sigmoid(rgba[:, 3:])], 1)  # (B, 4, S, S)
         p = self.path(torch.cat([z, self.path_text(ids)], 1))
