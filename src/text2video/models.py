@@ -36,7 +36,7 @@ class ModelConfig:
     g_channels: int = 64  # at 4x4; halves at every doubling
     d_channels: int = 16  # at the core side; doubles at every halving (x2 in the video D)
     up_channels: int = 24
-    design: str = "latent"  # "latent" (ours) or "tutorial" (the per-frame baseline)
+    design: str = "sprite"  # see DESIGNS; README: why the sprite design
 
     def __post_init__(self):
         if self.frames < 2:
