@@ -21,7 +21,7 @@ def test_a_few_steps_lower_the_discriminator_loss_on_a_fixed_batch(tiny):
     real64, prompts, wrong = tiny.real.batch(4)
     real = downsample(real64, 2)
     ids, wrong_ids = tiny.vocab.batch(prompts), tiny.vocab.batch(wrong)
-    fake = tiny.G(torch.randn(4, *tiny.G.noise_shape), ids).detach()
+    fake = tiny.at_core(tiny.G(torch.randn(4, *tiny.G.noise_shape), ids)).detach()
 
     def loss():
         return (torch.relu(1 - tiny.Dv(real, ids)).mean() + torch.relu(1 + tiny.Dv(fake, ids)).mean()

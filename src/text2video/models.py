@@ -241,7 +241,9 @@ class ConvTower(nn.Module):
 
 class VideoDiscriminator(nn.Module):
     """Scores (clip, prompt) pairs. It sees all frames and their differences stacked as
-    channels, so motion is visible to 2-D convs, and projects the text onto its features."""
+    channels, so motion is visible to 2-D convs, and projects the text onto its features.
+    A second head names the prompt's words from the clip alone (as in AC-GAN): a dense signal
+    per word, so "up" and "right" are each learned and can be asked for together."""
 
     def __init__(self, cfg: ModelConfig, vocab_size: int):
         super().__init__()
@@ -250,12 +252,25 @@ class VideoDiscriminator(nn.Module):
         self.text = TextEncoder(vocab_size, cfg.text_dim)
         self.out = spectral_norm(nn.Linear(self.tower.features, 1))
         self.project = nn.Linear(cfg.text_dim, self.tower.features)
+        self.words = nn.Linear(self.tower.features, vocab_size)
 
-    def forward(self, video: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    def features(self, video: torch.Tensor) -> torch.Tensor:
         diffs = video[:, :, 1:] - video[:, :, :-1]
         x = torch.cat([rearrange(video, "b c t h w -> b (t c) h w"), rearrange(diffs, "b c t h w -> b (t c) h w")], 1)
-        f = F.leaky_relu(self.tower(x), 0.2)
+        return F.leaky_relu(self.tower(x), 0.2)
+
+    def score(self, f: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         return self.out(f).squeeze(1) + (self.project(self.text(ids)) * f).sum(1)
+
+    def forward(self, video: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        return self.score(self.features(video), ids)
+
+
+def bag_of_words(ids: torch.Tensor, vocab_size: int) -> torch.Tensor:
+    """(B, L) token ids -> (B, vocab) 0/1 targets for the word head; padding is never a word."""
+    bag = torch.zeros(ids.shape[0], vocab_size, device=ids.device).scatter_(1, ids, 1.0)
+    bag[:, 0] = 0
+    return bag
 
 
 class ImageDiscriminator(nn.Module):

@@ -22,7 +22,8 @@ from . import checkpoint as ckpt
 from .data import ClipSource, VideoDataset, to_model_range
 from .errors import UserError
 from .files import write_json
-from .models import ImageDiscriminator, ModelConfig, Upsampler, VideoDiscriminator, downsample, make_generator
+from .models import (ImageDiscriminator, ModelConfig, Upsampler, VideoDiscriminator, bag_of_words, downsample,
+                     make_generator)
 from .presets import PRESETS, Split, get_preset
 from .synth import Attributes, VideoConfig
 from .text import Vocabulary
@@ -39,6 +40,7 @@ class TrainConfig:
     image_frames: int = 2  # frames per clip shown to the image discriminator
     mismatch: bool = True  # (real clip, wrong prompt) pairs count as fakes
     diversity: float = 0.0  # weight of the mode-seeking term (MSGAN): different noise, different clip
+    words: float = 1.0  # weight of the word-naming head of the video discriminator (AC-GAN style)
     ema: float = 0.0  # >0: ship a moving average of the generator (0.995 measured worse at 10 min)
     upsampler_every: int = 2  # upsampler steps are cheaper than GAN steps; not every step
     checkpoint_every: int = 250
@@ -255,6 +257,7 @@ class Trainer:
         real64 = real64.to(dev)
         real = downsample(real64, cfg.model.size // cfg.model.core)
         ids, wrong_ids = self.vocab.batch(prompts).to(dev), self.vocab.batch(wrong).to(dev)
+        bag = bag_of_words(ids, len(self.vocab))
         b, k = cfg.batch_size, cfg.image_frames
         noise = lambda: torch.randn(b, *self.G.noise_shape).to(dev)  # noqa: E731  (CPU RNG: seeded)
 
@@ -266,8 +269,11 @@ class Trainer:
             fake_full = fake_full if self.image_full else fake
             loss_d = torch.zeros((), device=dev)
             if self.Dv is not None:
-                fakes = [self.Dv(fake, ids)] + ([self.Dv(real, wrong_ids)] if cfg.mismatch else [])
-                loss_d = loss_d + d_loss(cfg.loss, self.Dv(real, ids), fakes)
+                f_real, f_fake = self.Dv.features(real), self.Dv.features(fake)
+                fakes = [self.Dv.score(f_fake, ids)] + ([self.Dv.score(f_real, wrong_ids)] if cfg.mismatch else [])
+                loss_d = loss_d + d_loss(cfg.loss, self.Dv.score(f_real, ids), fakes)
+                if cfg.words:
+                    loss_d = loss_d + cfg.words * F.binary_cross_entropy_with_logits(self.Dv.words(f_real), bag)
             if k:
                 loss_d = loss_d + d_loss(cfg.loss, self.Di(some_frames(real_full, k)), [self.Di(some_frames(fake_full, k))])
         if not torch.isfinite(loss_d):
@@ -280,7 +286,10 @@ class Trainer:
             fake = self.at_core(fake_full)
             loss_g = torch.zeros((), device=dev)
             if self.Dv is not None:
-                loss_g = loss_g + g_loss(cfg.loss, self.Dv(fake, ids))
+                f_fake = self.Dv.features(fake)
+                loss_g = loss_g + g_loss(cfg.loss, self.Dv.score(f_fake, ids))
+                if cfg.words:
+                    loss_g = loss_g + cfg.words * F.binary_cross_entropy_with_logits(self.Dv.words(f_fake), bag)
             if k:
                 loss_g = loss_g + g_loss(cfg.loss, self.Di(some_frames(fake_full if self.image_full else fake, k)))
             if cfg.diversity:
