@@ -141,6 +141,9 @@ class SpriteGenerator(nn.Module):
         self.to_rgba = nn.Conv2d(c + 2, 4, 3, padding=1)
         self.path = mlp(cfg.z_content + cfg.z_motion + cfg.text_dim, cfg.hidden, cfg.hidden, 4)
         self.register_buffer("times", torch.linspace(0, 1, cfg.frames), persistent=False)
+        ramp = (torch.arange(sprite) + 0.5).clamp(max=sprite - torch.arange(sprite) - 0.5)  # distance to the edge
+        edge = (ramp - 0.5).clamp(0, 1)  # 0 on the outermost pixels, 1 from the second ring in
+        self.register_buffer("window", (edge[:, None] * edge[None, :])[None, None], persistent=False)
 
     @property
     def noise_shape(self) -> tuple[int, ...]:
@@ -152,7 +155,8 @@ class SpriteGenerator(nn.Module):
         zc = z[:, : cfg.z_content]
         x = rearrange(self.look(torch.cat([zc, e], 1)), "b (c y x) -> b c y x", y=3, x=3)
         rgba = self.to_rgba(with_coords(self.blocks(x)))
-        sprite = torch.cat([torch.tanh(rgba[:, :3]), torch.sigmoid(rgba[:, 3:])], 1)  # (B, 4, S, S)
+        alpha = torch.sigmoid(rgba[:, 3:]) * self.window  # clear at the sprite's edge: no box outline
+        sprite = torch.cat([torch.tanh(rgba[:, :3]), alpha], 1)  # (B, 4, S, S)
         p = self.path(torch.cat([z, self.path_text(ids)], 1))
         start, velocity = torch.tanh(p[:, :2]), p[:, 2:]
         pos = start[:, None] + self.times[None, :, None] * velocity[:, None]  # (B, T, 2), frame in [-1, 1]
