@@ -15,7 +15,7 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m text2video render "circle moving up-right" --num-samples 4 --scale 2 --out outputs/circle_moving_up-right.gif
+	$(PY) -m text2video generate "circle moving up-right" --num-samples 4 --scale 2 --out outputs/circle_moving_up-right.gif
 
 test: $(STAMP)
 	$(PY) -m pytest
