@@ -216,7 +216,7 @@ def batch_spread(x: torch.Tensor, group: int = 4) -> torch.Tensor:
     """Minibatch standard deviation (as in ProGAN/StyleGAN): one extra channel holding how much
     the samples of a small group differ, so the discriminator can see a collapsed batch."""
     b = x.shape[0]
-    g = group if b % group == 0 else 1 if b < 2 else next(k for k in (4, 3, 2, 1) if b % k == 0)
+    g = next(k for k in range(min(group, b), 0, -1) if b % k == 0)  # largest group that divides b
     if g < 2:
         return torch.cat([x, torch.zeros_like(x[:, :1])], 1)
     y = rearrange(x, "(g m) c h w -> g m c h w", g=g)

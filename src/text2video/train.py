@@ -150,10 +150,10 @@ def g_loss(kind: str, scores: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(scores, torch.ones_like(scores))
 
 
-def some_frames(video: torch.Tensor, k: int, gen: torch.Generator | None = None) -> torch.Tensor:
+def some_frames(video: torch.Tensor, k: int) -> torch.Tensor:
     """k random frames of every clip as images: (B, 3, T, H, W) -> (B*k, 3, H, W)."""
     b, _, t = video.shape[:3]
-    idx = torch.rand(b, t, generator=gen).argsort(1)[:, :k].to(video.device)  # (B, k)
+    idx = torch.rand(b, t).argsort(1)[:, :k].to(video.device)  # (B, k)
     frames = video.gather(2, idx[:, None, :, None, None].expand(-1, 3, -1, *video.shape[3:]))
     return rearrange(frames, "b c k h w -> (b k) c h w")
 
@@ -251,6 +251,10 @@ class Trainer:
         """What the discriminators see: clips averaged down to the core side."""
         return downsample(video, video.shape[-1] // self.cfg.model.core)
 
+    def frames_for_image_d(self, full: torch.Tensor, core: torch.Tensor, k: int) -> torch.Tensor:
+        """k random frames per clip, at full size when the generator draws at full size."""
+        return some_frames(full if self.image_full else core, k)
+
     def train_step(self) -> dict:
         cfg, dev = self.cfg, self.device
         real64, prompts, wrong = self.real.batch(cfg.batch_size)
@@ -265,8 +269,6 @@ class Trainer:
             with torch.no_grad():
                 fake_full = self.G(noise(), ids)
                 fake = self.at_core(fake_full)
-            real_full = real64 if self.image_full else real
-            fake_full = fake_full if self.image_full else fake
             loss_d = torch.zeros((), device=dev)
             if self.Dv is not None:
                 f_real, f_fake = self.Dv.features(real), self.Dv.features(fake)
@@ -275,7 +277,8 @@ class Trainer:
                 if cfg.words:
                     loss_d = loss_d + cfg.words * F.binary_cross_entropy_with_logits(self.Dv.words(f_real), bag)
             if k:
-                loss_d = loss_d + d_loss(cfg.loss, self.Di(some_frames(real_full, k)), [self.Di(some_frames(fake_full, k))])
+                loss_d = loss_d + d_loss(cfg.loss, self.Di(self.frames_for_image_d(real64, real, k)),
+                                         [self.Di(self.frames_for_image_d(fake_full, fake, k))])
         if not torch.isfinite(loss_d):
             return {"skipped": 1}
         self._backward(loss_d, self.opt_d)
@@ -291,7 +294,7 @@ class Trainer:
                 if cfg.words:
                     loss_g = loss_g + cfg.words * F.binary_cross_entropy_with_logits(self.Dv.words(f_fake), bag)
             if k:
-                loss_g = loss_g + g_loss(cfg.loss, self.Di(some_frames(fake_full if self.image_full else fake, k)))
+                loss_g = loss_g + g_loss(cfg.loss, self.Di(self.frames_for_image_d(fake_full, fake, k)))
             if cfg.diversity:
                 # pairs of clips with one prompt and two noises should differ as much as the noises do
                 half = b // 2
@@ -332,8 +335,7 @@ class Trainer:
         self.out.mkdir(parents=True, exist_ok=True)
         write_json(self.out / "config.json", {"train": self.cfg.to_json(), "seed": self.seed})
         budget = math.inf if minutes is None else minutes * 60
-        total = steps if steps is not None else None
-        bar = tqdm(total=total, initial=self.step, desc="train", unit="step", disable=not progress)
+        bar = tqdm(total=steps, initial=self.step, desc="train", unit="step", disable=not progress)
         log = open(self.out / "log.jsonl", "a")
         skipped = 0
         try:
