@@ -7,7 +7,7 @@ import torch
 
 import text2video
 from text2video.errors import UserError
-from text2video.models import downsample
+from text2video.models import centred_crops, downsample
 from text2video.train import Trainer, get_config
 
 
@@ -109,3 +109,25 @@ def test_every_design_makes_clips_in_range_and_trains_a_step(tmp_path, design):
     clips = trainer.G(torch.randn(2, *trainer.G.noise_shape), trainer.vocab.batch(["circle moving up"] * 2))
     side = 16 if design == "sprite" else 8  # the sprite design draws at full size, the others at the core side
     assert clips.shape == (2, 3, 4, side, side) and clips.min() >= -1 and clips.max() <= 1
+
+
+def test_centred_crops_follow_the_object_and_read_background_outside_the_frame():
+    frames = torch.full((2, 3, 16, 16), -1.0)
+    frames[0, :, 2:5, 10:13] = 1.0  # a 3x3 square centred on pixel (3, 11)
+    frames[1, :, 0:2, 0:2] = 1.0  # a corner: the window hangs over the frame's edge
+    crops = centred_crops(frames, 8)
+    assert crops.shape == (2, 3, 8, 8)
+    assert crops[0].amax(0)[3:6, 3:6].eq(1).all() and crops[0].eq(1).sum() == 27  # all of the square, centred
+    assert crops[1].eq(1).sum() == 12 and crops[1].eq(-1).sum() == 3 * 64 - 12  # outside reads as background
+
+
+def test_object_window_image_discriminator_reads_the_prompt_and_trains_a_step(tmp_path):
+    trainer = Trainer(get_config("tiny", image_crop=8, image_text=True), "circles", tmp_path / "run", seed=0)
+    assert trainer.Di.text is not None
+    stats = trainer.train_step()
+    assert np.isfinite(stats["loss_d"]) and np.isfinite(stats["loss_g"])
+
+
+def test_image_window_wider_than_the_frame_is_refused():
+    with pytest.raises(UserError, match="image_crop must be 0 or a multiple of 8"):
+        get_config("tiny", image_crop=32)

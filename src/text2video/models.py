@@ -278,15 +278,44 @@ def bag_of_words(ids: torch.Tensor, vocab_size: int) -> torch.Tensor:
 
 
 class ImageDiscriminator(nn.Module):
-    """Scores single frames, without text: are they plausible pictures of a shape?"""
+    """Scores single frames: are they plausible pictures of a shape? Given a vocabulary it also
+    projects the prompt onto its features, so it can judge shape, colour and size per prompt at
+    a resolution the video discriminator (at the core side) does not see."""
 
-    def __init__(self, cfg: ModelConfig, side: int | None = None):
+    def __init__(self, cfg: ModelConfig, side: int | None = None, vocab_size: int = 0):
         super().__init__()
         self.tower = ConvTower(3, cfg.d_channels, side or cfg.core)
         self.out = spectral_norm(nn.Linear(self.tower.features, 1))
+        self.text = TextEncoder(vocab_size, cfg.text_dim) if vocab_size else None
+        self.project = nn.Linear(cfg.text_dim, self.tower.features) if vocab_size else None
 
-    def forward(self, frames: torch.Tensor) -> torch.Tensor:  # (N, 3, H, W)
-        return self.out(F.leaky_relu(self.tower(frames), 0.2)).squeeze(1)
+    def forward(self, frames: torch.Tensor, ids: torch.Tensor | None = None) -> torch.Tensor:  # (N, 3, H, W)
+        f = F.leaky_relu(self.tower(frames), 0.2)
+        score = self.out(f).squeeze(1)
+        if self.text is not None:
+            score = score + (self.project(self.text(ids)) * f).sum(1)
+        return score
+
+
+def centred_crops(frames: torch.Tensor, side: int) -> torch.Tensor:
+    """(N, 3, H, W) frames in [-1, 1] on a black background -> (N, 3, side, side) windows centred
+    (to the nearest pixel) on each frame's foreground mass; outside the frame reads as background.
+    The window moves with the object, so a small discriminator sees the shape at full resolution."""
+    n, _, h, w = frames.shape
+    with torch.no_grad():
+        mass = (frames.amax(1) + 1).clamp(min=0)  # (N, H, W), 0 on the background
+        total = mass.sum((1, 2)).clamp(min=1e-6)
+        ys = torch.arange(h, device=frames.device, dtype=frames.dtype)
+        xs = torch.arange(w, device=frames.device, dtype=frames.dtype)
+        cy = torch.where(total > 1e-3, (mass.sum(2) * ys).sum(1) / total, torch.full_like(total, h / 2))
+        cx = torch.where(total > 1e-3, (mass.sum(1) * xs).sum(1) / total, torch.full_like(total, w / 2))
+        top = cy.round().long() - side // 2 + side  # in padded coordinates
+        left = cx.round().long() - side // 2 + side
+        offs = torch.arange(side, device=frames.device)
+        rows, cols = (top[:, None] + offs)[:, :, None], (left[:, None] + offs)[:, None, :]  # (N, S, 1), (N, 1, S)
+    padded = F.pad(frames, (side, side, side, side), value=-1.0)
+    crops = padded[torch.arange(n, device=frames.device)[:, None, None], :, rows, cols]  # (N, S, S, 3)
+    return rearrange(crops, "n y x c -> n c y x")
 
 
 class Upsampler(nn.Module):

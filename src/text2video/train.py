@@ -22,8 +22,8 @@ from . import checkpoint as ckpt
 from .data import ClipSource, VideoDataset, to_model_range
 from .errors import UserError
 from .files import write_json
-from .models import (ImageDiscriminator, ModelConfig, Upsampler, VideoDiscriminator, bag_of_words, downsample,
-                     make_generator)
+from .models import (ImageDiscriminator, ModelConfig, Upsampler, VideoDiscriminator, bag_of_words, centred_crops,
+                     downsample, make_generator)
 from .presets import PRESETS, Split, get_preset
 from .synth import Attributes, VideoConfig
 from .text import Vocabulary
@@ -38,6 +38,8 @@ class TrainConfig:
     betas: tuple[float, float] = (0.5, 0.99)
     loss: str = "hinge"  # or "bce" (the tutorial's)
     image_frames: int = 2  # frames per clip shown to the image discriminator
+    image_crop: int = 0  # >0: it sees a window this wide centred on the object, not the whole frame
+    image_text: bool = False  # it also reads the prompt (projection): shape, colour, size per prompt
     mismatch: bool = True  # (real clip, wrong prompt) pairs count as fakes
     diversity: float = 0.0  # weight of the mode-seeking term (MSGAN): different noise, different clip
     words: float = 1.0  # weight of the word-naming head of the video discriminator (AC-GAN style)
@@ -56,6 +58,9 @@ class TrainConfig:
             raise UserError(f"loss must be 'hinge' or 'bce', got {self.loss!r}")
         if not 0 <= self.image_frames <= self.model.frames:
             raise UserError(f"image_frames must be between 0 and {self.model.frames}, got {self.image_frames}")
+        if self.image_crop and not (8 <= self.image_crop <= self.model.size and self.image_crop % 8 == 0):
+            raise UserError(f"image_crop must be 0 or a multiple of 8 from 8 to the frame size {self.model.size}, "
+                            f"got {self.image_crop}")
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -175,7 +180,8 @@ class Trainer:
         self.Dv = VideoDiscriminator(m, len(self.vocab)).to(self.device) if m.design != "tutorial" else None
         # a generator that draws at full size has its frames judged at full size: shapes stay sharp
         self.image_full = self.G.side == m.size
-        self.Di = ImageDiscriminator(m, m.size if self.image_full else m.core).to(self.device)
+        side = cfg.image_crop or (m.size if self.image_full else m.core)
+        self.Di = ImageDiscriminator(m, side, len(self.vocab) if cfg.image_text else 0).to(self.device)
         critics = [p for d in (self.Dv, self.Di) if d is not None for p in d.parameters()]
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.opt_g = torch.optim.Adam([p for p in self.G.parameters() if p.requires_grad], cfg.lr, cfg.betas)
@@ -252,7 +258,10 @@ class Trainer:
         return downsample(video, video.shape[-1] // self.cfg.model.core)
 
     def frames_for_image_d(self, full: torch.Tensor, core: torch.Tensor, k: int) -> torch.Tensor:
-        """k random frames per clip, at full size when the generator draws at full size."""
+        """k random frames per clip, at full size when the generator draws at full size, or the
+        window around the object when the config asks for one."""
+        if self.cfg.image_crop:
+            return centred_crops(some_frames(full, k), self.cfg.image_crop)
         return some_frames(full if self.image_full else core, k)
 
     def train_step(self) -> dict:
@@ -277,8 +286,9 @@ class Trainer:
                 if cfg.words:
                     loss_d = loss_d + cfg.words * F.binary_cross_entropy_with_logits(self.Dv.words(f_real), bag)
             if k:
-                loss_d = loss_d + d_loss(cfg.loss, self.Di(self.frames_for_image_d(real64, real, k)),
-                                         [self.Di(self.frames_for_image_d(fake_full, fake, k))])
+                frame_ids = ids.repeat_interleave(k, 0)
+                loss_d = loss_d + d_loss(cfg.loss, self.Di(self.frames_for_image_d(real64, real, k), frame_ids),
+                                         [self.Di(self.frames_for_image_d(fake_full, fake, k), frame_ids)])
         if not torch.isfinite(loss_d):
             return {"skipped": 1}
         self._backward(loss_d, self.opt_d)
@@ -294,7 +304,8 @@ class Trainer:
                 if cfg.words:
                     loss_g = loss_g + cfg.words * F.binary_cross_entropy_with_logits(self.Dv.words(f_fake), bag)
             if k:
-                loss_g = loss_g + g_loss(cfg.loss, self.Di(self.frames_for_image_d(fake_full, fake, k)))
+                loss_g = loss_g + g_loss(cfg.loss, self.Di(self.frames_for_image_d(fake_full, fake, k),
+                                                           ids.repeat_interleave(k, 0)))
             if cfg.diversity:
                 # pairs of clips with one prompt and two noises should differ as much as the noises do
                 half = b // 2
