@@ -6,7 +6,8 @@ __version__ = "0.1.0"
 
 from .errors import UserError
 
-__all__ = ["UserError", "__version__", "load"]
+__all__ = ["UserError", "__version__", "load", "show", "frames_strip"]
+NOTEBOOK = ("show", "frames_strip")  # text2video.show(clips, captions) in Jupyter
 
 
 def load(directory, device: str = "cpu"):
@@ -14,3 +15,11 @@ def load(directory, device: str = "cpu"):
     from .sample import load as _load
 
     return _load(directory, device)
+
+
+def __getattr__(name: str):
+    if name in NOTEBOOK:
+        from . import notebook
+
+        return getattr(notebook, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

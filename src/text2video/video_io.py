@@ -51,16 +51,22 @@ def save_video(path: str | os.PathLike, video: np.ndarray, fps: float = 8.0) -> 
         with atomic_write(path) as f:
             np.save(f, video)
     elif ext == ".gif":
-        import imageio.v3 as iio
-
         with atomic_write(path) as f:
-            # loop=0: repeat forever, as a viewer of a short clip expects
-            f.write(iio.imwrite("<bytes>", video, extension=".gif", duration=1000 / fps, loop=0))
+            f.write(encode_gif(video, fps))
     elif ext == ".mp4":
         _write_through_file(path, video, fps, _write_mp4)
     else:
         _write_through_file(path, video, fps, _write_avi)
     return path
+
+
+def encode_gif(video: np.ndarray, fps: float = 8.0) -> bytes:
+    """(T, H, W, 3) uint8 -> the bytes of a looping GIF (files, and inline in notebooks)."""
+    import imageio.v3 as iio
+
+    # loop=0: repeat forever, as a viewer of a short clip expects
+    return iio.imwrite("<bytes>", np.ascontiguousarray(video, dtype=np.uint8), extension=".gif",
+                       duration=1000 / fps, loop=0)
 
 
 def _write_through_file(path: Path, video: np.ndarray, fps: float, writer) -> None:

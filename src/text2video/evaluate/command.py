@@ -44,7 +44,7 @@ def _writable(path: str) -> Path:
     return path
 
 
-def _model(directory: str, preset_name: str | None):
+def saved_model(directory: str, preset_name: str | None):
     """(generate, preset name, video config, split) of a saved model. Of its config.json this
     reads only `preset` (a name or {"name": ...}), `video` and `split`."""
     from ..files import read_json
@@ -82,7 +82,7 @@ def run(args) -> int:
         preset = get_preset(args.preset or "circles")
         generate = pipeline.real_generator(preset, video)
     else:
-        generate, name, video, split = _model(args.model, args.preset)
+        generate, name, video, split = saved_model(args.model, args.preset)
         if not name:
             raise UserError(f"{args.model}/config.json names no preset; pass --preset")
         preset = get_preset(name)
