@@ -8,6 +8,7 @@ Nothing is ever unpickled except optimizer state, and that with `weights_only=Tr
 from __future__ import annotations
 
 import base64
+import re
 import shutil
 from pathlib import Path
 
@@ -96,20 +97,47 @@ def rng_to_json(torch_state: torch.Tensor, numpy_rng: np.random.Generator) -> di
 
 
 def rng_from_json(data: dict, numpy_rng: np.random.Generator) -> torch.Tensor:
-    numpy_rng.bit_generator.state = data["numpy"]
-    return torch.frombuffer(bytearray(base64.b64decode(data["torch"])), dtype=torch.uint8)
+    try:
+        numpy_rng.bit_generator.state = data["numpy"]
+        return torch.frombuffer(bytearray(base64.b64decode(data["torch"], validate=True)), dtype=torch.uint8)
+    except (KeyError, TypeError, ValueError) as e:
+        raise UserError(f"the random state in a checkpoint's state.json is malformed ({e})") from None
+
+
+def checkpoint_dir(run: Path, step: int) -> Path:
+    return Path(run) / "checkpoints" / f"step-{step:07d}"
 
 
 def save_checkpoint(run: Path, step: int, config: dict, models: dict, critics: dict, optimizers: dict, state: dict) -> Path:
-    """Write checkpoints/step-N completely, then point checkpoints/latest.json at it."""
-    root = run / "checkpoints"
-    directory = root / f"step-{step:07d}"
-    write_model_dir(directory, config, models)
-    save_weights(directory / "discriminators.safetensors", critics)
-    with atomic_write(directory / "optimizers.pt") as f:
-        torch.save({k: o.state_dict() for k, o in optimizers.items()}, f)
-    write_json(directory / "state.json", {"step": step, **state})
-    write_checksums(directory, MODEL_FILES + STATE_FILES)
+    """Write checkpoints/step-N completely, then point checkpoints/latest.json at it.
+
+    Weights that are not finite are refused: the last good checkpoint stays the latest. A step-N
+    directory that is already there (a write cut short, or this step saved before) is removed
+    first, and latest.json never names a directory while it is being written; saving the
+    training state that the latest checkpoint already holds writes nothing.
+    """
+    for name, module in {**models, **critics}.items():
+        for key, value in module.state_dict().items():
+            if value.is_floating_point() and not torch.isfinite(value).all():
+                raise UserError(f"{name}.{key} is NaN or infinite at step {step}: not saved, the last good "
+                                "checkpoint is kept; try a lower learning rate")
+    root, directory = run / "checkpoints", checkpoint_dir(run, step)
+    if directory.exists():
+        if directory == latest_checkpoint(run):
+            if _read_state(directory) == {"step": step, **state}:
+                return directory
+            (root / "latest.json").unlink()
+        shutil.rmtree(directory)
+    try:
+        write_model_dir(directory, config, models)
+        save_weights(directory / "discriminators.safetensors", critics)
+        with atomic_write(directory / "optimizers.pt") as f:
+            torch.save({k: o.state_dict() for k, o in optimizers.items()}, f)
+        write_json(directory / "state.json", {"step": step, **state})
+        write_checksums(directory, MODEL_FILES + STATE_FILES)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
     write_json(root / "latest.json", {"checkpoint": directory.name, "step": step})
     for old in sorted(root.glob("step-*"))[:-KEEP]:
         if old != directory:
@@ -117,11 +145,22 @@ def save_checkpoint(run: Path, step: int, config: dict, models: dict, critics: d
     return directory
 
 
+def _read_state(directory: Path) -> dict | None:
+    try:
+        return read_json(directory / "state.json", "training state")
+    except UserError:
+        return None
+
+
 def latest_checkpoint(run: Path) -> Path | None:
     pointer = run / "checkpoints" / "latest.json"
     if not pointer.exists():
         return None
-    return run / "checkpoints" / read_json(pointer, "checkpoint pointer")["checkpoint"]
+    name = read_json(pointer, "checkpoint pointer")
+    name = name.get("checkpoint") if isinstance(name, dict) else None
+    if not isinstance(name, str) or not re.fullmatch(r"step-\d+", name):
+        raise UserError(f"checkpoint pointer {pointer} is malformed: it names no step-N directory")
+    return run / "checkpoints" / name
 
 
 def load_checkpoint(directory: Path, models: dict, critics: dict, optimizers: dict) -> dict:
@@ -129,10 +168,22 @@ def load_checkpoint(directory: Path, models: dict, critics: dict, optimizers: di
     verify(directory, MODEL_FILES + STATE_FILES)
     load_weights(directory / "model.safetensors", models)
     load_weights(directory / "discriminators.safetensors", critics)
-    opt_states = torch.load(directory / "optimizers.pt", weights_only=True, map_location="cpu")
-    for name, opt in optimizers.items():
-        opt.load_state_dict(opt_states[name])
-    return read_json(directory / "state.json", "training state")
+    path = directory / "optimizers.pt"
+    try:  # weights_only: a pickle that would build anything but tensors and plain data is refused
+        opt_states = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as e:
+        raise UserError(f"optimizer state {path} is refused: it is not plain tensors and numbers "
+                        f"({type(e).__name__})") from None
+    try:
+        for name, opt in optimizers.items():
+            opt.load_state_dict(opt_states[name])
+    except (KeyError, TypeError, ValueError) as e:
+        raise UserError(f"optimizer state {path} does not fit this training config ({e})") from None
+    state = read_json(directory / "state.json", "training state")
+    if not (isinstance(state, dict) and isinstance(state.get("step"), int) and isinstance(state.get("elapsed"), (int, float))
+            and isinstance(state.get("rng"), dict)):
+        raise UserError(f"training state {directory / 'state.json'} lacks step, elapsed or rng")
+    return state
 
 
 def export(source: str | Path, out: str | Path) -> Path:

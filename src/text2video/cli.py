@@ -6,6 +6,7 @@ exit code 2; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from .errors import UserError
@@ -14,10 +15,43 @@ from .errors import UserError
 MAX_SAMPLES = 256
 
 
+MAX_SEED = 2**32 - 1  # clip noise keeps the low 32 bits of a seed
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line like every other error of the CLI."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _positive(value: str) -> int:
-    n = int(value)
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
     if n <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {value}")
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {value!r}")
+    return n
+
+
+def _positive_float(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        x = math.nan
+    if not 0 < x < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {value!r}")
+    return x
+
+
+def _seed(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if not 0 <= n <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_SEED}, got {value!r}")
     return n
 
 
@@ -54,7 +88,7 @@ def _write_clips(clips, args) -> list:
     from .video_io import grid, save_video, upscale
 
     if args.out_dir:
-        stem = args.prompt.strip().replace(" ", "_")
+        stem = "_".join(args.prompt.split())  # no tabs or newlines in file names
         return [save_video(Path(args.out_dir) / f"{stem}_{i}{args.ext}", upscale(c, args.scale), args.fps)
                 for i, c in enumerate(clips)]
     video = grid(clips) if len(clips) > 1 else clips[0]
@@ -80,6 +114,27 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def _check_train_args(args) -> None:
+    """What can be checked before any network is built."""
+    from pathlib import Path
+
+    import torch
+
+    from .presets import PRESETS
+
+    if args.data not in PRESETS and not Path(args.data).is_dir():
+        raise UserError(f"--data {args.data!r} is neither a data preset ({', '.join(PRESETS)}) nor a dataset directory")
+    if args.device != "auto":
+        try:
+            kind = torch.device(args.device).type
+        except RuntimeError:
+            raise UserError(f"--device {args.device!r} is not a device; use auto, cpu, cuda, cuda:N or mps") from None
+        if kind == "cuda" and not torch.cuda.is_available() or kind == "mps" and not torch.backends.mps.is_available():
+            raise UserError(f"--device {args.device}: this machine has none; use auto or cpu")
+    if not args.resume and (Path(args.out) / "checkpoints" / "latest.json").exists():
+        raise UserError(f"{args.out} holds a run already; add --resume to continue it, or give another --out")
+
+
 def cmd_train(args) -> int:
     from .train import Trainer, get_config
 
@@ -87,6 +142,7 @@ def cmd_train(args) -> int:
     cfg = get_config(args.preset, **overrides)
     if args.steps is None and args.minutes is None:
         raise UserError("give a training length: --steps N or --minutes M")
+    _check_train_args(args)
     trainer = Trainer(cfg, args.data, args.out, seed=args.seed, device=args.device, holdout=args.holdout)
     if args.resume:
         if not trainer.resume():
@@ -98,13 +154,13 @@ def cmd_train(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="text2video", description=__doc__.splitlines()[0])
+    p = _Parser(prog="text2video", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     d = sub.add_parser("make-dataset", help="write synthetic clips of a preset to a directory")
     d.add_argument("--preset", default="circles", help="circles or shapes (default circles)")
     d.add_argument("--n", type=_positive, default=10000, help="number of clips (default 10000)")
-    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--seed", type=_seed, default=0)
     d.add_argument("--out", required=True, help="directory to write shards and manifest.json to")
     d.add_argument("--split", default="train", choices=("train", "heldout", "all"),
                    help="which combinations to draw (default train)")
@@ -118,9 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("render", help="draw real clips of a prompt with the synthetic generator (no model)")
     r.add_argument("prompt", help="e.g. 'circle moving up-right'")
     r.add_argument("--num-samples", type=_positive, default=1)
-    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--seed", type=_seed, default=0)
     r.add_argument("--out", required=True, help="file to write: .gif, .mp4, .avi or .npy")
-    r.add_argument("--fps", type=float, default=8.0)
+    r.add_argument("--fps", type=_positive_float, default=8.0)
     r.add_argument("--scale", type=_positive, default=1, help="nearest-neighbour upscaling for viewing")
     r.add_argument("--frames", type=_positive, default=16)
     r.add_argument("--size", type=_positive, default=64)
@@ -130,12 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("prompt", help="e.g. 'circle moving up-right'")
     g.add_argument("--model", default="model/circles", help="model or run directory (default model/circles)")
     g.add_argument("--num-samples", type=int, default=1, help=f"clips to make, 1 to {MAX_SAMPLES} (default 1)")
-    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--seed", type=_seed, default=0)
     out = g.add_mutually_exclusive_group(required=True)
     out.add_argument("--out", help="one file, clips in a grid: .gif, .mp4, .avi or .npy")
     out.add_argument("--out-dir", help="a directory: one file per clip, of type --ext")
     g.add_argument("--ext", default=".gif", help="file type with --out-dir (default .gif)")
-    g.add_argument("--fps", type=float, default=8.0)
+    g.add_argument("--fps", type=_positive_float, default=8.0)
     g.add_argument("--scale", type=_positive, default=1, help="nearest-neighbour upscaling for viewing")
     g.set_defaults(run=cmd_generate)
 
@@ -143,11 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--preset", default="cpu", help="training preset: cpu (default), gpu, tutorial, tiny")
     t.add_argument("--data", default="circles", help="a data preset (circles, shapes: made on the fly) or a dataset directory")
     t.add_argument("--out", required=True, help="run directory: log, samples, checkpoints")
-    t.add_argument("--minutes", type=float, help="training time budget (evaluation and sampling not counted)")
+    t.add_argument("--minutes", type=_positive_float, help="training time budget (evaluation and sampling not counted)")
     t.add_argument("--steps", type=_positive, help="number of steps (with --minutes: whichever comes first)")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--seed", type=_seed, default=0)
     t.add_argument("--batch-size", type=_positive)
-    t.add_argument("--lr", type=float)
+    t.add_argument("--lr", type=_positive_float)
     t.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), or a torch device")
     t.add_argument("--holdout", action="append", metavar="PHRASE", help="held-out rule in prompt words, repeatable")
     t.add_argument("--resume", action="store_true", help="continue the run in --out from its latest checkpoint")

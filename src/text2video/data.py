@@ -6,6 +6,7 @@ as checksummed uint8 shards plus a JSON manifest; `VideoDataset` reads them back
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +82,8 @@ def make_dataset(
         raise UserError(f"--n must be a positive number of clips, got {n}")
     source = ClipSource(get_preset(preset), split_name, video, split)
     out = Path(out)
+    with contextlib.suppress(OSError):  # shards are replaced next: the old dataset ends here
+        (out / "manifest.json").unlink()
     rng = np.random.default_rng(seed)
     shards, clips = [], {k: [] for k in ("prompt", *ATTRIBUTES, "speed_value", "start_x", "start_y", "heldout")}
     with tqdm(total=n, desc=f"{preset}/{split_name}", unit="clip", disable=not progress) as bar:
@@ -125,6 +128,9 @@ class VideoDataset(Dataset):
 
     def __init__(self, root: str | Path, verify: bool = True):
         self.root = Path(root)
+        if not (self.root / "manifest.json").exists() and any(self.root.glob("shard-*.npy")):
+            raise UserError(f"dataset {self.root} has shards but no manifest.json: its writing was cut short; "
+                            "run make-dataset again")
         m = read_json(self.root / "manifest.json", "dataset manifest")
         where = self.root / "manifest.json"
         if m.get("format") != FORMAT or m.get("format_version") != FORMAT_VERSION:

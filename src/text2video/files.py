@@ -1,7 +1,8 @@
 """Safe file writing and checksums, shared by datasets, checkpoints and videos.
 
-Every file the project writes goes through `atomic_write`: a temporary file in the same
-directory, flushed and fsynced, then renamed over the target, so a crash leaves the old file.
+Every file the project writes goes through `atomic_write` (or `atomic_path`, for encoders that
+open files by name): a temporary file in the same directory, flushed and fsynced, then renamed
+over the target, so a crash leaves the old file and an error leaves no temporary behind.
 """
 from __future__ import annotations
 
@@ -16,26 +17,36 @@ from .errors import UserError
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "wb"):
-    """Open a temporary sibling of `path` for writing; on success it replaces `path`."""
+def atomic_path(path: str | os.PathLike):
+    """A temporary sibling of `path`, with its extension, for writers that open files by name
+    (OpenCV, ffmpeg); once the block ends without error it is fsynced and renamed to `path`."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp{path.suffix.lower()}")
+        os.close(fd)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
     except OSError as e:
         raise UserError(f"cannot write {path}: {e.strerror or e}") from None
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        with os.fdopen(fd, mode) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
+        yield Path(tmp)
+        _fsync(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(e, OSError):  # disk full, quota, read-only file system: the user can act
+            raise UserError(f"cannot write {path}: {e.strerror or e}") from None
         raise
-    _fsync_dir(path.parent)
+    with contextlib.suppress(OSError):  # not every file system lets a directory be fsynced
+        _fsync(path.parent)
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "wb"):
+    """Open a temporary sibling of `path` for writing; on success it replaces `path`."""
+    with atomic_path(path) as tmp, open(tmp, mode) as f:
+        yield f
 
 
 def _umask() -> int:
@@ -44,13 +55,12 @@ def _umask() -> int:
     return mask
 
 
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):  # not every filesystem lets a directory be fsynced
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+def _fsync(path: str | os.PathLike) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_json(path: str | os.PathLike, data) -> None:

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from einops import rearrange
 
 from .errors import UserError
-from .files import atomic_write
+from .files import atomic_path, atomic_write
 
 FORMATS = (".gif", ".mp4", ".avi", ".npy")
+MAX_BYTES = 2**31  # an upscaled video larger than this is a typo, not a wish
 
 
 def grid(videos: np.ndarray, columns: int | None = None, pad: int = 1) -> np.ndarray:
@@ -35,6 +35,10 @@ def upscale(video: np.ndarray, scale: int) -> np.ndarray:
     """Nearest-neighbour upscaling of (..., H, W, 3) for viewing."""
     if scale < 1:
         raise UserError(f"--scale must be a whole number of at least 1, got {scale}")
+    size = video.nbytes * scale**2
+    if size > MAX_BYTES:
+        raise UserError(f"--scale {scale} would make a video of {size / 2**30:.1f} GiB; the limit is "
+                        f"{MAX_BYTES / 2**30:.0f} GiB: lower --scale or the number of clips")
     return video.repeat(scale, axis=-3).repeat(scale, axis=-2) if scale > 1 else video
 
 
@@ -53,10 +57,9 @@ def save_video(path: str | os.PathLike, video: np.ndarray, fps: float = 8.0) -> 
     elif ext == ".gif":
         with atomic_write(path) as f:
             f.write(encode_gif(video, fps))
-    elif ext == ".mp4":
-        _write_through_file(path, video, fps, _write_mp4)
-    else:
-        _write_through_file(path, video, fps, _write_avi)
+    else:  # the encoders open the file themselves: give them a temporary sibling by name
+        with atomic_path(path) as tmp:
+            (_write_mp4 if ext == ".mp4" else _write_avi)(tmp, video, fps)
     return path
 
 
@@ -67,15 +70,6 @@ def encode_gif(video: np.ndarray, fps: float = 8.0) -> bytes:
     # loop=0: repeat forever, as a viewer of a short clip expects
     return iio.imwrite("<bytes>", np.ascontiguousarray(video, dtype=np.uint8), extension=".gif",
                        duration=1000 / fps, loop=0)
-
-
-def _write_through_file(path: Path, video: np.ndarray, fps: float, writer) -> None:
-    """Encoders that insist on a file name write to a temporary sibling, then it is copied in."""
-    with tempfile.TemporaryDirectory(dir=path.parent if path.parent.exists() else None) as tmp:
-        tmp_file = Path(tmp) / f"clip{path.suffix.lower()}"
-        writer(tmp_file, video, fps)
-        with atomic_write(path) as f:
-            f.write(tmp_file.read_bytes())
 
 
 def _write_mp4(path: Path, video: np.ndarray, fps: float) -> None:
