@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 
 from .errors import UserError
@@ -114,6 +115,13 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def _torchrun_ranks() -> tuple[int, int, int]:
+    """(rank, world size, local rank) from the environment torchrun gives each process; (0, 1, 0)
+    for a plain `python -m text2video train`."""
+    env = os.environ
+    return int(env.get("RANK", 0)), int(env.get("WORLD_SIZE", 1)), int(env.get("LOCAL_RANK", 0))
+
+
 def _check_train_args(args) -> None:
     """What can be checked before any network is built."""
     from pathlib import Path
@@ -136,6 +144,7 @@ def _check_train_args(args) -> None:
 
 
 def cmd_train(args) -> int:
+    from . import distributed
     from .train import Trainer, get_config
 
     overrides = {k: v for k, v in (("batch_size", args.batch_size), ("lr", args.lr)) if v is not None}
@@ -143,13 +152,20 @@ def cmd_train(args) -> int:
     if args.steps is None and args.minutes is None:
         raise UserError("give a training length: --steps N or --minutes M")
     _check_train_args(args)
-    trainer = Trainer(cfg, args.data, args.out, seed=args.seed, device=args.device, holdout=args.holdout)
-    if args.resume:
-        if not trainer.resume():
-            raise UserError(f"--resume: {args.out} has no checkpoint to resume from")
-        print(f"resumed {args.out} at step {trainer.step}", file=sys.stderr)
-    path = trainer.fit(steps=args.steps, minutes=args.minutes)
-    print(f"trained {trainer.step} steps in {trainer.elapsed / 60:.1f} min; model: {path}")
+    dist, device = distributed.init(*_torchrun_ranks(), args.device)
+    try:
+        trainer = Trainer(cfg, args.data, args.out, seed=args.seed, device=device, holdout=args.holdout, dist=dist,
+                          compile=args.compile)
+        if args.resume:
+            if not trainer.resume():
+                raise UserError(f"--resume: {args.out} has no checkpoint to resume from")
+            if dist.main:
+                print(f"resumed {args.out} at step {trainer.step}", file=sys.stderr)
+        path = trainer.fit(steps=args.steps, minutes=args.minutes)
+    finally:
+        distributed.shutdown(dist)
+    if dist.main:
+        print(f"trained {trainer.step} steps in {trainer.elapsed / 60:.1f} min; model: {path}")
     return 0
 
 
@@ -196,17 +212,19 @@ def build_parser() -> argparse.ArgumentParser:
     g.set_defaults(run=cmd_generate)
 
     t = sub.add_parser("train", help="train the text-to-video GAN")
-    t.add_argument("--preset", default="cpu", help="training preset: cpu (default), gpu, tutorial, tiny")
+    t.add_argument("--preset", default="cpu", help="training preset: cpu (default), gpu, gpu128, tutorial, tiny")
     t.add_argument("--data", default="circles", help="a data preset (circles, shapes: made on the fly) or a dataset directory")
     t.add_argument("--out", required=True, help="run directory: log, samples, checkpoints")
     t.add_argument("--minutes", type=_positive_float, help="training time budget (evaluation and sampling not counted)")
     t.add_argument("--steps", type=_positive, help="number of steps (with --minutes: whichever comes first)")
     t.add_argument("--seed", type=_seed, default=0)
-    t.add_argument("--batch-size", type=_positive)
+    t.add_argument("--batch-size", type=_positive,
+                   help="clips per step over all processes (under torchrun each takes an equal share)")
     t.add_argument("--lr", type=_positive_float)
     t.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), or a torch device")
     t.add_argument("--holdout", action="append", metavar="PHRASE", help="held-out rule in prompt words, repeatable")
     t.add_argument("--resume", action="store_true", help="continue the run in --out from its latest checkpoint")
+    t.add_argument("--compile", action="store_true", help="torch.compile the networks (slow first steps; off by default)")
     t.set_defaults(run=cmd_train)
 
     from .evaluate.command import add_parser as add_evaluate_parser

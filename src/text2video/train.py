@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -20,6 +21,7 @@ from einops import rearrange
 
 from . import checkpoint as ckpt
 from .data import ClipSource, VideoDataset, to_model_range
+from .distributed import Dist
 from .errors import UserError
 from .files import write_json
 from .models import (ImageDiscriminator, ModelConfig, Upsampler, VideoDiscriminator, bag_of_words, centred_crops,
@@ -105,10 +107,13 @@ def pick_device(name: str = "auto") -> torch.device:
 
 
 class RealClips:
-    """Batches of real clips with their prompts and wrong prompts, on the fly or from disk."""
+    """Batches of real clips with their prompts and wrong prompts, on the fly or from disk.
+    From disk with several ranks, all draw one global batch from `index_rng` (the same stream on
+    every rank) and each takes its own slice of it: disjoint clips, as a DistributedSampler."""
 
-    def __init__(self, data: str, video: VideoConfig, split: Split | None, rng: np.random.Generator):
-        self.rng = rng
+    def __init__(self, data: str, video: VideoConfig, split: Split | None, rng: np.random.Generator,
+                 dist: Dist = Dist(), index_rng: np.random.Generator | None = None):
+        self.rng, self.dist, self.index_rng = rng, dist, index_rng or rng
         if data in PRESETS:
             self.source = ClipSource(get_preset(data), "train", video, split)
             self.dataset = None
@@ -130,9 +135,10 @@ class RealClips:
             prompts = [self.preset.prompt(a) for a in clips.attributes]
             x = to_model_range(videos)
         else:
-            if n > len(self.dataset):
-                raise UserError(f"batch size {n} is larger than the dataset ({len(self.dataset)} clips)")
-            idx = self.rng.choice(len(self.dataset), n, replace=False)
+            world = self.dist.world
+            if n * world > len(self.dataset):
+                raise UserError(f"batch size {n * world} is larger than the dataset ({len(self.dataset)} clips)")
+            idx = self.index_rng.choice(len(self.dataset), n * world, replace=False)[self.dist.rank * n:][:n]
             x = to_model_range(np.stack([self.dataset.clip(int(i)) for i in idx]))
             prompts = [self.dataset.clips["prompt"][int(i)] for i in idx]
         k = len(self.prompts)
@@ -164,16 +170,24 @@ def some_frames(video: torch.Tensor, k: int) -> torch.Tensor:
 
 
 class Trainer:
+    """Trains one replica; with `dist` from torchrun, several ranks train one model: cfg.batch_size
+    is the global batch, split evenly, and gradients are averaged over ranks before every step.
+    `amp` and `channels_last` default to on with CUDA; `compile` compiles the networks' forwards."""
+
     def __init__(self, cfg: TrainConfig, data: str, out: str | Path, seed: int = 0, device: str = "auto",
-                 holdout: list[str] | None = None):
+                 holdout: list[str] | None = None, dist: Dist | None = None, compile: bool = False,
+                 amp: bool | None = None, channels_last: bool | None = None):
         self.cfg, self.out, self.seed = cfg, Path(out), seed
+        self.dist = dist or Dist()
+        self.batch = self.dist.share(cfg.batch_size)  # clips per rank and step
         self.device = pick_device(device)
         torch.manual_seed(seed)
         self.rng = np.random.default_rng(seed)
         m = cfg.model
         self.video = VideoConfig(frames=m.frames, height=m.size, width=m.size)
         split = Split.parse(holdout) if holdout else None
-        self.real = RealClips(data, self.video, split, self.rng)
+        shared = np.random.default_rng([seed, self.dist.world]) if self.dist.world > 1 else None  # same on all ranks
+        self.real = RealClips(data, self.video, split, self.rng, self.dist, shared)
         self.vocab = Vocabulary.from_grammar()
         self.G = make_generator(m, len(self.vocab)).to(self.device)
         self.U = Upsampler(m.up_channels).to(self.device)
@@ -182,16 +196,29 @@ class Trainer:
         self.image_full = self.G.side == m.size
         side = cfg.image_crop or (m.size if self.image_full else m.core)
         self.Di = ImageDiscriminator(m, side, len(self.vocab) if cfg.image_text else 0).to(self.device)
+        nets = [n for n in (self.G, self.U, self.Dv, self.Di) if n is not None]
+        channels_last = self.device.type == "cuda" if channels_last is None else channels_last
+        if channels_last:
+            for net in nets:  # NHWC convs suit tensor cores; the same weights and state_dict keys
+                net.to(memory_format=torch.channels_last)
+        self.dist.broadcast(nets)  # every rank starts from rank 0's weights
+        self.dist.reseed(self.rng, seed)
         critics = [p for d in (self.Dv, self.Di) if d is not None for p in d.parameters()]
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.opt_g = torch.optim.Adam([p for p in self.G.parameters() if p.requires_grad], cfg.lr, cfg.betas)
         self.opt_d = torch.optim.Adam(critics, cfg.lr, cfg.betas)
         self.opt_u = torch.optim.Adam(self.U.parameters(), 1e-3)
         self.step, self.elapsed = 0, 0.0
-        self.amp = self.device.type == "cuda"
-        self.amp_dtype = torch.bfloat16 if self.amp and torch.cuda.is_bf16_supported() else torch.float16
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp and self.amp_dtype == torch.float16)
+        # bf16 autocast where supported (no loss scaling needed); fp16 with a scaler on older GPUs
+        self.amp = self.device.type == "cuda" if amp is None else amp
+        fp16 = self.device.type == "cuda" and not torch.cuda.is_bf16_supported()
+        self.amp_dtype = torch.float16 if fp16 else torch.bfloat16
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp and fp16)
         self.fixed_noise = torch.randn(4, *self.G.noise_shape, generator=torch.Generator().manual_seed(seed))
+        if compile:  # in place: each module's __call__ is compiled, its state_dict keys stay as they are
+            for net in (self.G, self.U, self.Di, self.Dv and self.Dv.tower):
+                if net is not None:
+                    net.compile()
 
     # --- what a checkpoint holds ---------------------------------------------------------
     @property
@@ -221,9 +248,15 @@ class Trainer:
         }
 
     def save(self) -> Path:
+        """Rank 0 writes the checkpoint; every rank returns its path once it is complete."""
+        if not self.dist.main:
+            self.dist.barrier()
+            return self.out / "checkpoints" / f"step-{self.step:07d}"
         state = {"elapsed": self.elapsed, "rng": ckpt.rng_to_json(torch.get_rng_state(), self.rng)}
-        return ckpt.save_checkpoint(self.out, self.step, self.model_config(), self.models, self.critics,
+        path = ckpt.save_checkpoint(self.out, self.step, self.model_config(), self.models, self.critics,
                                     self.optimizers, state)
+        self.dist.barrier()
+        return path
 
     def resume(self) -> bool:
         latest = ckpt.latest_checkpoint(self.out)
@@ -232,6 +265,9 @@ class Trainer:
         state = ckpt.load_checkpoint(latest, self.models, self.critics, self.optimizers)
         self.step, self.elapsed = state["step"], state["elapsed"]
         torch.set_rng_state(ckpt.rng_from_json(state["rng"], self.rng))
+        if self.dist.world > 1:  # the checkpoint holds rank 0's streams; the others restart from the step
+            self.real.index_rng = np.random.default_rng([self.seed, self.dist.world, self.step])
+            self.dist.reseed(self.rng, self.seed, self.step)
         return True
 
     # --- one step ------------------------------------------------------------------------
@@ -241,6 +277,7 @@ class Trainer:
     def _backward(self, loss: torch.Tensor, opt: torch.optim.Optimizer) -> None:
         opt.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
+        self.dist.average_gradients([p for group in opt.param_groups for p in group["params"]])
         self.scaler.step(opt)
         self.scaler.update()
 
@@ -266,12 +303,12 @@ class Trainer:
 
     def train_step(self) -> dict:
         cfg, dev = self.cfg, self.device
-        real64, prompts, wrong = self.real.batch(cfg.batch_size)
+        real64, prompts, wrong = self.real.batch(self.batch)
         real64 = real64.to(dev)
         real = downsample(real64, cfg.model.size // cfg.model.core)
         ids, wrong_ids = self.vocab.batch(prompts).to(dev), self.vocab.batch(wrong).to(dev)
         bag = bag_of_words(ids, len(self.vocab))
-        b, k = cfg.batch_size, cfg.image_frames
+        b, k = self.batch, cfg.image_frames
         noise = lambda: torch.randn(b, *self.G.noise_shape).to(dev)  # noqa: E731  (CPU RNG: seeded)
 
         with self._autocast():
@@ -289,7 +326,7 @@ class Trainer:
                 frame_ids = ids.repeat_interleave(k, 0)
                 loss_d = loss_d + d_loss(cfg.loss, self.Di(self.frames_for_image_d(real64, real, k), frame_ids),
                                          [self.Di(self.frames_for_image_d(fake_full, fake, k), frame_ids)])
-        if not torch.isfinite(loss_d):
+        if not self.dist.all_finite(loss_d):
             return {"skipped": 1}
         self._backward(loss_d, self.opt_d)
 
@@ -312,7 +349,7 @@ class Trainer:
                 z2 = torch.randn_like(z[:half])
                 apart = (self.at_core(self.G(z2, ids[:half])) - fake[:half]).abs().mean() / (z2 - z[:half]).abs().mean()
                 loss_g = loss_g + cfg.diversity / (apart + 1e-5)
-        if not torch.isfinite(loss_g):
+        if not self.dist.all_finite(loss_g):
             return {"skipped": 1}
         self._backward(loss_g, self.opt_g)
         self._update_ema()
@@ -332,6 +369,8 @@ class Trainer:
         from .sample import VideoModel
         from .video_io import grid, save_video
 
+        if not self.dist.main:
+            return
         model = VideoModel(self.G_ema, self.U, self.vocab, self.cfg.model, self.device)
         prompts = self.real.source.prompts + ClipSource(self.real.preset, "heldout", self.video, self.real.split).prompts
         prompts = prompts[:: max(1, len(prompts) // 8)][:8]
@@ -343,47 +382,58 @@ class Trainer:
 
         if steps is None and minutes is None:
             raise UserError("give a training length: --steps N or --minutes M")
-        self.out.mkdir(parents=True, exist_ok=True)
-        write_json(self.out / "config.json", {"train": self.cfg.to_json(), "seed": self.seed})
+        main = self.dist.main
+        if main:
+            self.out.mkdir(parents=True, exist_ok=True)
+            write_json(self.out / "config.json", {"train": self.cfg.to_json(), "seed": self.seed})
         budget = math.inf if minutes is None else minutes * 60
-        bar = tqdm(total=steps, initial=self.step, desc="train", unit="step", disable=not progress)
-        log = open(self.out / "log.jsonl", "a")
+        bar = tqdm(total=steps, initial=self.step, desc="train", unit="step", disable=not (progress and main))
+        log = open(self.out / "log.jsonl" if main else os.devnull, "a")  # ranks above 0 log nowhere
         skipped = 0
-        try:
-            while (steps is None or self.step < steps) and self.elapsed < budget:
-                start = time.perf_counter()
-                self.G.train()
-                stats = self.train_step()
-                self.elapsed += time.perf_counter() - start
-                if "skipped" in stats:
-                    skipped += 1
-                    if skipped >= 10:
-                        raise UserError(f"loss was NaN or infinite 10 steps running at step {self.step}; "
-                                        "the last good checkpoint is kept, try a lower learning rate")
-                    continue
-                skipped = 0
-                self.step += 1
-                bar.update(1)
-                if self.step % self.cfg.log_every == 0:
-                    row = {"step": self.step, "seconds": round(self.elapsed, 2), **{k: round(v, 4) for k, v in stats.items()}}
-                    log.write(json.dumps(row) + "\n")
-                    log.flush()
-                    bar.set_postfix({k: f"{v:.3f}" for k, v in stats.items()}, refresh=False)
-                if self.step % self.cfg.sample_every == 0:
-                    self.samples(self.out / "samples" / f"step-{self.step:07d}.gif")
-                if self.step % self.cfg.checkpoint_every == 0:
-                    self.save()
-        except KeyboardInterrupt:
-            bar.close()
-            self.save()
-            raise
-        finally:
-            log.close()
+        with self.dist.deferred_interrupt() as interrupted:  # also while the interrupted run is saved
+            try:
+                while self._keep_going(steps, budget, interrupted.is_set()):
+                    start = time.perf_counter()
+                    self.G.train()
+                    stats = self.train_step()
+                    self.elapsed += time.perf_counter() - start
+                    if "skipped" in stats:
+                        skipped += 1
+                        if skipped >= 10:
+                            raise UserError(f"loss was NaN or infinite 10 steps running at step {self.step}; "
+                                            "the last good checkpoint is kept, try a lower learning rate")
+                        continue
+                    skipped = 0
+                    self.step += 1
+                    bar.update(1)
+                    if self.step % self.cfg.log_every == 0:
+                        row = {"step": self.step, "seconds": round(self.elapsed, 2), **{k: round(v, 4) for k, v in stats.items()}}
+                        log.write(json.dumps(row) + "\n")
+                        log.flush()
+                        bar.set_postfix({k: f"{v:.3f}" for k, v in stats.items()}, refresh=False)
+                    if self.step % self.cfg.sample_every == 0:
+                        self.samples(self.out / "samples" / f"step-{self.step:07d}.gif")
+                    if self.step % self.cfg.checkpoint_every == 0:
+                        self.save()
+            except KeyboardInterrupt:
+                bar.close()
+                self.save()
+                raise
+            finally:
+                log.close()
         bar.close()
         path = self.save()
         self.samples(self.out / "samples" / f"step-{self.step:07d}.gif")
-        plot_losses(self.out)
+        if main:
+            plot_losses(self.out)
         return path
+
+    def _keep_going(self, steps: int | None, budget: float, interrupted: bool) -> bool:
+        """Every rank decides alike: on the longest training time of any, and Ctrl-C on any stops all."""
+        stop, self.elapsed = self.dist.agree(interrupted, self.elapsed)
+        if stop:
+            raise KeyboardInterrupt
+        return (steps is None or self.step < steps) and self.elapsed < budget
 
 
 def plot_losses(run: Path) -> None:
