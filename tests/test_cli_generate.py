@@ -42,41 +42,99 @@ def test_generate_out_dir_writes_one_file_per_clip(model_dir, tmp_path):
     assert sorted(p.name for p in (tmp_path / "d").iterdir()) == [f"circle_moving_down_{i}.gif" for i in range(3)]
 
 
+def assert_user_error(r, message):
+    """What the CLI does with a mistake of the user's: one line on stderr, exit code 2."""
+    assert r.returncode == 2, r.stderr
+    assert message in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr, r.stderr
+
+
 @pytest.mark.parametrize(
     "prompt, args, message",
     [
         ("hexagon moving up", [], "unknown word 'hexagon'"),
         ("  ", [], "empty prompt"),
+        ("", [], "empty prompt"),
         ("circle moving up", ["--num-samples", "0"], "--num-samples must be between 1 and 256"),
+        ("circle moving up", ["--num-samples", "-3"], "--num-samples must be between 1 and 256"),
         ("circle moving up", ["--num-samples", "257"], "--num-samples must be between 1 and 256"),
         ("circle moving up", ["--out", "clip.webm"], "extension must be one of .gif, .mp4, .avi, .npy"),
+        ("circle moving up", ["--out", "clip"], "cannot write a file without extension"),
     ],
 )
 def test_generate_errors_are_one_line_with_exit_code_2(model_dir, tmp_path, prompt, args, message):
     if "--out" not in args:
         args = [*args, "--out", str(tmp_path / "x.gif")]
-    r = generate(prompt, "--model", str(model_dir), *args)
-    assert r.returncode == 2, r.stderr
-    assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    assert_user_error(generate(prompt, "--model", str(model_dir), *args), message)
+
+
+def test_unknown_word_error_lists_the_vocabulary(model_dir, tmp_path):
+    r = generate("circle moving sideways", "--model", str(model_dir), "--out", str(tmp_path / "x.gif"))
+    assert_user_error(r, "unknown word 'sideways'")
+    known = r.stderr.split("known words:")[1]
+    assert all(w in known for w in ("circle", "square", "up", "right", "quickly"))
+
+
+def test_unknown_ext_with_out_dir_is_an_error(model_dir, tmp_path):
+    r = generate("circle moving up", "--model", str(model_dir), "--out-dir", str(tmp_path / "d"), "--ext", ".webm")
+    assert_user_error(r, "extension must be one of")
+    assert not (tmp_path / "d").exists()
 
 
 def test_unwritable_output_path_is_an_error(model_dir, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     r = generate("circle moving up", "--model", str(model_dir), "--out", str(blocker / "x.gif"))
-    assert r.returncode == 2 and "cannot write" in r.stderr and "Traceback" not in r.stderr
+    assert_user_error(r, "cannot write")
 
 
 def test_missing_model_directory_is_an_error(tmp_path):
     r = generate("circle moving up", "--model", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x.gif"))
-    assert r.returncode == 2 and "does not exist" in r.stderr
+    assert_user_error(r, "does not exist")
 
 
-def test_corrupt_model_is_an_error(model_dir, tmp_path):
-    broken = tmp_path / "broken"
-    broken.mkdir()
+def copy_model(model_dir, to):
+    to.mkdir()
     for f in model_dir.iterdir():
-        (broken / f.name).write_bytes(f.read_bytes())
+        (to / f.name).write_bytes(f.read_bytes())
+    return to
+
+
+def test_a_directory_without_a_model_is_an_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    r = generate("circle moving up", "--model", str(tmp_path / "empty"), "--out", str(tmp_path / "x.gif"))
+    assert_user_error(r, "checksums.json")
+
+
+def test_missing_weights_file_is_an_error(model_dir, tmp_path):
+    broken = copy_model(model_dir, tmp_path / "broken")
+    (broken / "model.safetensors").unlink()
+    r = generate("circle moving up", "--model", str(broken), "--out", str(tmp_path / "x.gif"))
+    assert_user_error(r, "model.safetensors is missing")
+
+
+def test_altered_model_is_an_error(model_dir, tmp_path):
+    broken = copy_model(model_dir, tmp_path / "broken")
     (broken / "model.safetensors").write_bytes(b"garbage")
     r = generate("circle moving up", "--model", str(broken), "--out", str(tmp_path / "x.gif"))
-    assert r.returncode == 2 and "model.safetensors" in r.stderr and "Traceback" not in r.stderr
+    assert_user_error(r, "model.safetensors does not match its checksum")
+
+
+def test_corrupt_weights_with_a_matching_checksum_are_an_error(model_dir, tmp_path):
+    from text2video.checkpoint import MODEL_FILES, write_checksums
+
+    broken = copy_model(model_dir, tmp_path / "broken")
+    (broken / "model.safetensors").write_bytes(b"garbage")
+    write_checksums(broken, MODEL_FILES)
+    r = generate("circle moving up", "--model", str(broken), "--out", str(tmp_path / "x.gif"))
+    assert_user_error(r, "model.safetensors is corrupt")
+
+
+def test_corrupt_config_is_an_error(model_dir, tmp_path):
+    from text2video.checkpoint import MODEL_FILES, write_checksums
+
+    broken = copy_model(model_dir, tmp_path / "broken")
+    (broken / "config.json").write_text("{not json")
+    write_checksums(broken, MODEL_FILES)
+    r = generate("circle moving up", "--model", str(broken), "--out", str(tmp_path / "x.gif"))
+    assert_user_error(r, "config.json is not readable JSON")
