@@ -128,6 +128,10 @@ class RealClips:
         if len(self.prompts) < 2:
             raise UserError("training needs at least two different training prompts")
 
+    def check(self, batch_size: int) -> None:
+        if self.dataset is not None and batch_size > len(self.dataset):
+            raise UserError(f"batch size {batch_size} is larger than the dataset ({len(self.dataset)} clips)")
+
     def batch(self, n: int) -> tuple[torch.Tensor, list[str], list[str]]:
         """(videos (n, 3, T, H, W) in [-1, 1], prompts, wrong prompts)."""
         if self.dataset is None:
@@ -136,8 +140,7 @@ class RealClips:
             x = to_model_range(videos)
         else:
             world = self.dist.world
-            if n * world > len(self.dataset):
-                raise UserError(f"batch size {n * world} is larger than the dataset ({len(self.dataset)} clips)")
+            self.check(n * world)
             idx = self.index_rng.choice(len(self.dataset), n * world, replace=False)[self.dist.rank * n:][:n]
             x = to_model_range(np.stack([self.dataset.clip(int(i)) for i in idx]))
             prompts = [self.dataset.clips["prompt"][int(i)] for i in idx]
@@ -188,6 +191,7 @@ class Trainer:
         split = Split.parse(holdout) if holdout else None
         shared = np.random.default_rng([seed, self.dist.world]) if self.dist.world > 1 else None  # same on all ranks
         self.real = RealClips(data, self.video, split, self.rng, self.dist, shared)
+        self.real.check(cfg.batch_size)  # before any network is built
         self.vocab = Vocabulary.from_grammar()
         self.G = make_generator(m, len(self.vocab)).to(self.device)
         self.U = Upsampler(m.up_channels).to(self.device)
