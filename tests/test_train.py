@@ -87,7 +87,7 @@ def test_generation_does_not_depend_on_train_or_eval_mode(tiny):
 
 
 def test_unknown_training_preset_is_explained():
-    with pytest.raises(UserError, match="unknown training preset 'huge'; known: cpu, gpu, tutorial, tiny"):
+    with pytest.raises(UserError, match="unknown training preset 'huge'; known: cpu, gpu, gpu128, tutorial, tiny"):
         get_config("huge")
 
 

@@ -79,6 +79,9 @@ PRESET_CONFIGS = {
     "cpu": TrainConfig(),
     "gpu": TrainConfig(name="gpu", model=ModelConfig(core=64, g_channels=256, d_channels=32), batch_size=64,
                        checkpoint_every=1000, sample_every=1000),
+    # 128x128 frames: the sprite (48 px) is drawn and its frames judged at 128, clips at 64
+    "gpu128": TrainConfig(name="gpu128", model=ModelConfig(size=128, core=64, g_channels=256, d_channels=32),
+                          batch_size=64, checkpoint_every=1000, sample_every=1000),
     "tutorial": TrainConfig(name="tutorial", model=ModelConfig(design="tutorial"), betas=(0.5, 0.999), loss="bce",
                             image_frames=4, mismatch=False, ema=0.0),
     "tiny": TrainConfig(name="tiny", model=ModelConfig(frames=4, size=16, core=8, hidden=32, g_channels=32, d_channels=8,
@@ -151,6 +154,7 @@ class RealClips:
 
 
 def d_loss(kind: str, real: torch.Tensor, fakes: list[torch.Tensor]) -> torch.Tensor:
+    real, fakes = real.float(), [f.float() for f in fakes]  # under autocast scores may be bf16/fp16
     if kind == "hinge":
         return F.relu(1 - real).mean() + sum(F.relu(1 + f).mean() for f in fakes) / len(fakes)
     ones = torch.ones_like(real)
@@ -159,6 +163,7 @@ def d_loss(kind: str, real: torch.Tensor, fakes: list[torch.Tensor]) -> torch.Te
 
 
 def g_loss(kind: str, scores: torch.Tensor) -> torch.Tensor:
+    scores = scores.float()
     if kind == "hinge":
         return -scores.mean()
     return F.binary_cross_entropy_with_logits(scores, torch.ones_like(scores))

@@ -1,0 +1,49 @@
+"""Training speed of each preset: clips per second over a few steps after a warm-up step,
+including drawing the real clips on the fly (what a run with --data circles does).
+
+Usage: python bench/train_speed.py [--preset cpu --preset tutorial ...] [--steps 5]
+       [--batch-size N] [--device auto] [--compile]
+The last line is `clips/s: N` for the last preset.
+"""
+import argparse
+import tempfile
+import time
+
+import torch
+
+from text2video.train import Trainer, get_config
+
+
+def clips_per_second(preset: str, steps: int, batch_size: int | None = None, device: str = "auto",
+                     compile: bool = False) -> float:
+    overrides = {"batch_size": batch_size} if batch_size else {}
+    with tempfile.TemporaryDirectory() as out:  # nothing is written: no fit(), no checkpoint
+        trainer = Trainer(get_config(preset, **overrides), "circles", out, seed=0, device=device, compile=compile)
+        sync = torch.cuda.synchronize if trainer.device.type == "cuda" else lambda: None
+        trainer.train_step()  # warm-up: allocation, cuDNN autotuning, compilation
+        sync()
+        start = time.perf_counter()
+        for _ in range(steps):
+            trainer.train_step()
+            trainer.step += 1  # the upsampler trains every other step, as in fit()
+        sync()
+        return steps * trainer.cfg.batch_size / (time.perf_counter() - start)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--preset", action="append", help="training preset, repeatable (default: cpu, tutorial, gpu, gpu128)")
+    p.add_argument("--steps", type=int, default=5)
+    p.add_argument("--batch-size", type=int, help="override every preset's batch")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--compile", action="store_true")
+    args = p.parse_args()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
+    for preset in args.preset or ["cpu", "tutorial", "gpu", "gpu128"]:
+        rate = clips_per_second(preset, args.steps, args.batch_size, args.device, args.compile)
+        print(f"{preset}: {rate:.1f} clips/s", flush=True)
+    print(f"clips/s: {rate:.1f}")
+
+
+if __name__ == "__main__":
+    main()
