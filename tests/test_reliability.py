@@ -302,9 +302,20 @@ def test_killed_training_resumes_from_its_last_checkpoint_bit_exactly(tmp_path):
                        env=ENV, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert f"resumed {out} at step {k}" in r.stderr
+    assert logged_steps(out) == list(range(1, k + 4)), "steps after the checkpoint are logged twice"
     straight = Trainer(TINY, "circles", tmp_path / "straight", seed=0)
     straight.fit(steps=k + 3, progress=False)
     assert_same_training_state(ckpt.latest_checkpoint(out), ckpt.latest_checkpoint(straight.out))
+
+
+def test_log_row_cut_short_by_a_kill_is_dropped_on_resume(run):
+    with open(run / "log.jsonl", "a") as f:
+        f.write('{"step": 6, "seconds": 1.2, "loss_d": 0.')
+    trainer = Trainer(TINY, "circles", run, seed=0)
+    assert trainer.resume()
+    trainer.fit(steps=EVERY + 2, progress=False)
+    rows = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == list(range(1, EVERY + 3))
 
 
 KILL_DURING_CHECKPOINT = """

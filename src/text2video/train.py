@@ -6,6 +6,7 @@ wrong prompt), then the generator against them, then the upsampler on real pairs
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import math
@@ -23,7 +24,7 @@ from . import checkpoint as ckpt
 from .data import ClipSource, VideoDataset, to_model_range
 from .distributed import Dist
 from .errors import UserError
-from .files import write_json
+from .files import atomic_write, write_json
 from .models import (ImageDiscriminator, ModelConfig, Upsampler, VideoDiscriminator, bag_of_words, centred_crops,
                      downsample, make_generator)
 from .presets import PRESETS, Split, get_preset
@@ -274,6 +275,8 @@ class Trainer:
         state = ckpt.load_checkpoint(latest, self.models, self.critics, self.optimizers)
         self.step, self.elapsed = state["step"], state["elapsed"]
         torch.set_rng_state(ckpt.rng_from_json(state["rng"], self.rng))
+        if self.dist.main:
+            trim_log(self.out / "log.jsonl", self.step)
         if self.dist.world > 1:  # the checkpoint holds rank 0's streams; the others restart from the step
             self.real.index_rng = np.random.default_rng([self.seed, self.dist.world, self.step])
             self.dist.reseed(self.rng, self.seed, self.step)
@@ -443,6 +446,20 @@ class Trainer:
         if stop:
             raise KeyboardInterrupt
         return (steps is None or self.step < steps) and self.elapsed < budget
+
+
+def trim_log(path: Path, step: int) -> None:
+    """Keep the log's rows up to `step`: a resumed run logs the later steps again, and a kill may
+    have cut the last row short."""
+    if not path.exists():
+        return
+    rows = []
+    for line in path.read_text().splitlines():
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            if json.loads(line)["step"] <= step:
+                rows.append(line + "\n")
+    with atomic_write(path, "w") as f:
+        f.writelines(rows)
 
 
 def plot_losses(run: Path) -> None:
