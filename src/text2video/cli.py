@@ -14,8 +14,6 @@ from .errors import UserError
 
 
 MAX_SAMPLES = 256
-
-
 MAX_SEED = 2**32 - 1  # clip noise keeps the low 32 bits of a seed
 
 
@@ -26,34 +24,23 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        n = 0
-    if n <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {value!r}")
-    return n
+def _number(kind, accepts, what: str):
+    """An argparse type: `kind` of the text, if `accepts` it; else an error saying `what` is wanted."""
+    def parse(value: str):
+        try:
+            x = kind(value)
+        except ValueError:
+            x = None
+        if x is None or not accepts(x):
+            raise argparse.ArgumentTypeError(f"must be {what}, got {value!r}")
+        return x
+
+    return parse
 
 
-def _positive_float(value: str) -> float:
-    try:
-        x = float(value)
-    except ValueError:
-        x = math.nan
-    if not 0 < x < math.inf:
-        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {value!r}")
-    return x
-
-
-def _seed(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        n = -1
-    if not 0 <= n <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_SEED}, got {value!r}")
-    return n
+_positive = _number(int, lambda n: n > 0, "a positive whole number")
+_positive_float = _number(float, lambda x: 0 < x < math.inf, "a positive finite number")
+_seed = _number(int, lambda n: 0 <= n <= MAX_SEED, f"a whole number from 0 to {MAX_SEED}")
 
 
 def cmd_make_dataset(args) -> int:
