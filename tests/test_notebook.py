@@ -50,9 +50,10 @@ def test_show_displays_one_captioned_gif_per_clip(shown):
     assert "circle moving up" in markup and "circle moving left" in markup and "a &lt;b&gt; &amp; c" in markup
 
 
-def test_gifs_hold_every_frame_upscaled():
-    frames = gifs(notebook.clips_html(clips(1, t=5, side=8), scale=3))[0]
-    assert frames.shape[:3] == (5, 24, 24)
+def test_gifs_hold_every_frame_at_its_own_size_drawn_scaled():
+    markup = notebook.clips_html(clips(1, t=5, side=8), scale=3)
+    assert gifs(markup)[0].shape[:3] == (5, 8, 8)
+    assert 'width="24" height="24"' in markup
 
 
 def test_a_single_clip_is_one_gif():

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import UserError
-from .video_io import encode_gif, upscale
+from .video_io import encode_gif
 
 
 def _batch(video) -> np.ndarray:
@@ -41,14 +41,18 @@ def _captions(captions, n: int) -> list[str]:
 
 
 def clips_html(video, captions=None, fps: float = 8.0, scale: int = 2, columns: int = 4) -> str:
-    """An HTML table of looping GIFs, one cell per clip, its caption below it."""
+    """An HTML table of looping GIFs, one cell per clip, its caption below it. The GIFs keep
+    the clips' own pixels; the page draws them `scale` times larger, nearest-neighbour, so a
+    notebook's saved outputs stay small."""
     clips = _batch(video)
     captions = _captions(captions, len(clips))
+    height, width = clips.shape[2:4]
+    size = f'width="{width * scale}" height="{height * scale}" style="image-rendering:pixelated"'
     cells = []
     for clip, caption in zip(clips, captions):
-        data = base64.b64encode(encode_gif(upscale(clip, scale), fps)).decode("ascii")
+        data = base64.b64encode(encode_gif(clip, fps)).decode("ascii")
         cells.append(f'<td style="text-align:center;vertical-align:top;padding:4px">'
-                     f'<img src="data:image/gif;base64,{data}" alt="{html.escape(caption)}"><br>'
+                     f'<img src="data:image/gif;base64,{data}" {size} alt="{html.escape(caption)}"><br>'
                      f'<span style="font-size:small">{html.escape(caption)}</span></td>')
     rows = ["<tr>" + "".join(cells[i:i + columns]) + "</tr>" for i in range(0, len(cells), columns)]
     return "<table>" + "".join(rows) + "</table>"

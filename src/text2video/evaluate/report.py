@@ -37,6 +37,12 @@ def _rate(x: np.ndarray) -> float:
     return float(np.mean(x)) if len(x) else float("nan")
 
 
+def _nanmean(values: list[float]) -> float:
+    """Mean of the defined values; NaN, without numpy's warning, when none is (no object found)."""
+    values = np.asarray(values, dtype=float)
+    return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+
+
 def summarise(cases, n: int, clips: dict, rows: list[dict], meta: dict | None) -> dict:
     """The report: per-prompt rows, overall figures per group, the classifier's credentials."""
     verdicts = clips["verdicts"]
@@ -75,7 +81,7 @@ def summarise(cases, n: int, clips: dict, rows: list[dict], meta: dict | None) -
             "correct": _rate(correct[keep]),
             "checks": {c: _rate(v[keep]) for c, v in checks.items()},
             "classifier": {a: _rate(v[keep]) for a, v in hits.items()},
-            "spread_ratio": float(np.nanmean([r["spread_ratio"] for r in group_rows])),
+            "spread_ratio": _nanmean([r["spread_ratio"] for r in group_rows]),
             "duplicate_share": float(np.mean([r["duplicate_share"] for r in group_rows])),
             "collapsed_prompts": sum(r["collapsed"] for r in group_rows),
         }
