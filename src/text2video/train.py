@@ -419,7 +419,8 @@ class Trainer:
                     self.step += 1
                     bar.update(1)
                     if self.step % self.cfg.log_every == 0:
-                        row = {"step": self.step, "seconds": round(self.elapsed, 2), **{k: round(v, 4) for k, v in stats.items()}}
+                        row = {"step": self.step, "seconds": round(self.elapsed, 2),
+                               **{k: round(v, 4) for k, v in stats.items()}}
                         log.write(json.dumps(row) + "\n")
                         log.flush()
                         bar.set_postfix({k: f"{v:.3f}" for k, v in stats.items()}, refresh=False)
