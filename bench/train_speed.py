@@ -2,7 +2,8 @@
 including drawing the real clips on the fly (what a run with --data circles does).
 
 Usage: python bench/train_speed.py [--preset cpu --preset tutorial ...] [--steps 5]
-       [--batch-size N] [--device auto] [--compile]
+       [--batch-size N] [--device auto] [--compile] [--no-amp] [--no-channels-last]
+(AMP and channels-last are on by default with CUDA, as in training.)
 The last line is `clips/s: N` for the last preset.
 """
 import argparse
@@ -15,10 +16,11 @@ from text2video.train import Trainer, get_config
 
 
 def clips_per_second(preset: str, steps: int, batch_size: int | None = None, device: str = "auto",
-                     compile: bool = False) -> float:
+                     **options) -> float:
+    """options: Trainer's compile, amp, channels_last."""
     overrides = {"batch_size": batch_size} if batch_size else {}
     with tempfile.TemporaryDirectory() as out:  # nothing is written: no fit(), no checkpoint
-        trainer = Trainer(get_config(preset, **overrides), "circles", out, seed=0, device=device, compile=compile)
+        trainer = Trainer(get_config(preset, **overrides), "circles", out, seed=0, device=device, **options)
         sync = torch.cuda.synchronize if trainer.device.type == "cuda" else lambda: None
         trainer.train_step()  # warm-up: allocation, cuDNN autotuning, compilation
         sync()
@@ -37,10 +39,13 @@ def main():
     p.add_argument("--batch-size", type=int, help="override every preset's batch")
     p.add_argument("--device", default="auto")
     p.add_argument("--compile", action="store_true")
+    p.add_argument("--no-amp", dest="amp", action="store_false", default=None)
+    p.add_argument("--no-channels-last", dest="channels_last", action="store_false", default=None)
     args = p.parse_args()
+    options = {"compile": args.compile, "amp": args.amp, "channels_last": args.channels_last}
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
     for preset in args.preset or ["cpu", "tutorial", "gpu", "gpu128"]:
-        rate = clips_per_second(preset, args.steps, args.batch_size, args.device, args.compile)
+        rate = clips_per_second(preset, args.steps, args.batch_size, args.device, **options)
         print(f"{preset}: {rate:.1f} clips/s", flush=True)
     print(f"clips/s: {rate:.1f}")
 
