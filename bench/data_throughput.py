@@ -1,6 +1,6 @@
 """Clips per second of the synthetic renderer (sampling + rendering to uint8, no disk).
 
-Usage: python bench/data_throughput.py [--preset circles] [--clips 4096] [--repeats 3]
+Usage: python bench/data_throughput.py [--preset circles] [--clips 4096] [--repeats 3] [--size 64]
 The last line is `clips/s: N` for the chosen preset (default: circles, the CLI's default).
 """
 import argparse
@@ -11,10 +11,11 @@ import torch
 
 from text2video.data import ClipSource
 from text2video.presets import get_preset
+from text2video.synth import VideoConfig
 
 
-def throughput(preset: str, clips: int, repeats: int, batch: int = 512) -> float:
-    source = ClipSource(get_preset(preset))
+def throughput(preset: str, clips: int, repeats: int, batch: int = 512, size: int = 64) -> float:
+    source = ClipSource(get_preset(preset), video=VideoConfig(frames=16, height=size, width=size))
     rng = np.random.default_rng(0)
     source.sample(batch, rng)  # warm-up: first-touch allocation and thread start-up
     best = 0.0
@@ -31,12 +32,13 @@ def main():
     p.add_argument("--preset", default="circles")
     p.add_argument("--clips", type=int, default=4096)
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--size", type=int, default=64, help="frame side in pixels")
     args = p.parse_args()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, 16x64x64 RGB clips")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, 16x{args.size}x{args.size} RGB clips")
     for other in ("circles", "shapes"):
         if other != args.preset:
-            print(f"{other}: {throughput(other, args.clips, args.repeats):.0f} clips/s")
-    print(f"clips/s: {throughput(args.preset, args.clips, args.repeats):.0f}")
+            print(f"{other}: {throughput(other, args.clips, args.repeats, size=args.size):.0f} clips/s")
+    print(f"clips/s: {throughput(args.preset, args.clips, args.repeats, size=args.size):.0f}")
 
 
 if __name__ == "__main__":

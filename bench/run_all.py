@@ -55,9 +55,13 @@ def table(header: list[str], rows: list[list]) -> str:
 
 def data_section(quick: bool) -> str:
     clips, repeats, batch = (64, 1, 64) if quick else (4096, 3, 512)
-    rows = [[p, f"{data_throughput.throughput(p, clips, repeats, batch):,.0f}"] for p in ("circles", "shapes")]
-    return (f"Command: `python bench/data_throughput.py --clips {clips} --repeats {repeats}` (best of {repeats} runs "
-            f"of {clips} clips, batches of {batch}).\n\n" + table(["preset", "clips/s (16x64x64 RGB)"], rows))
+    sizes = {64: clips, 128: clips // 4}  # 128x128 clips take four times the work
+    rows = [[p, size, f"{data_throughput.throughput(p, n, repeats, min(batch, n), size):,.0f}"]
+            for size, n in sizes.items() for p in ("circles", "shapes")]
+    commands = " and ".join(f"`python bench/data_throughput.py --clips {n} --repeats {repeats} --size {size}`"
+                            for size, n in sizes.items())
+    return (f"Commands: {commands}: best of {repeats} runs, in one process (as training draws them).\n\n"
+            + table(["preset", "frame side", "clips/s (16 frames, RGB)"], rows))
 
 
 def speed_section(quick: bool, presets: list[str]) -> str:
