@@ -49,12 +49,13 @@ def process_seconds(argv: list[str], check=None) -> float:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", default=str(ROOT / "model" / "circles"))
+    p.add_argument("--model", default="model/circles", help="relative to the repository root, or absolute")
     p.add_argument("--repeats", type=int, default=50, help="timed clips per thread setting")
     p.add_argument("--runs", type=int, default=5, help="process launches of each command")
     args = p.parse_args()
 
-    model = text2video.load(args.model)
+    model_dir = ROOT / args.model  # an absolute --model stays as it is
+    model = text2video.load(model_dir)
     threads = sorted({1, torch.get_num_threads()})
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads by default, model {args.model}")
     print(f"\n(a) one 16x64x64 clip, model loaded: median of {args.repeats} after 5 warm-up calls")
@@ -71,7 +72,7 @@ def main():
         commands = {
             'python -c "import torch"': ([sys.executable, "-c", "import torch"], None),
             f'python -m text2video generate "{PROMPT}" --out X.gif':
-                ([sys.executable, "-m", "text2video", "generate", PROMPT, "--model", args.model, "--out", str(gif)],
+                ([sys.executable, "-m", "text2video", "generate", PROMPT, "--model", str(model_dir), "--out", str(gif)],
                  gif.exists),
         }
         runs = {name: [] for name in commands}
