@@ -4,7 +4,7 @@
 the evaluator on a saved model. The notebooks in notebooks/ are calls to these.
 
 Clips are uint8 (T, H, W, 3) or a batch (N, T, H, W, 3), as `VideoModel.generate` returns them.
-IPython and matplotlib load inside the functions, so importing the package stays as quick as torch.
+IPython and matplotlib load inside the functions that draw, so `import text2video` stays light.
 """
 from __future__ import annotations
 
