@@ -1,7 +1,11 @@
 import numpy as np
 import pytest
+import torch
 
 from text2video.synth import VideoConfig
+
+# Test configs are tiny: one thread beats two, and by far when other work holds the cores.
+torch.set_num_threads(1)
 
 
 @pytest.fixture
