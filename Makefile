@@ -20,9 +20,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# Every benchmark (generation speed included) into bench/RESULTS.md: about 20 minutes on 2 cores,
+# on an otherwise idle machine. `$(PY) bench/run_all.py --quick` checks it in under a minute.
 bench: $(STAMP)
-	$(PY) bench/data_throughput.py
-	$(PY) bench/generate_speed.py
+	$(PY) bench/run_all.py
 
 # After the shipped model changes: refresh the README gallery and the notebooks' committed
 # outputs (one thread each: faster when other jobs share the CPU). `make notebooks`: 4 min on
