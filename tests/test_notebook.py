@@ -90,16 +90,7 @@ def test_frames_strip_picks_frames_evenly_for_each_clip_under_its_caption():
     assert {"first", "second"} <= {sub._suptitle.get_text() for sub in fig.subfigs}
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny models train 10x faster on one thread when another job holds the other core."""
-    from text2video.evaluate.classifier import one_thread
-
-    with one_thread():
-        yield
-
-
-def test_train_live_redraws_the_loss_plot_until_the_step_count(shown, tmp_path, one_thread):
+def test_train_live_redraws_the_loss_plot_until_the_step_count(shown, tmp_path):
     from text2video.train import Trainer, get_config
 
     trainer = Trainer(get_config("tiny"), "circles", tmp_path / "run", seed=0)
