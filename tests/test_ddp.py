@@ -16,7 +16,8 @@ from text2video.data import make_dataset
 from text2video.distributed import Dist
 from text2video.errors import UserError
 from text2video.synth import VideoConfig
-from text2video.train import RealClips, Trainer, get_config
+from text2video.data import RealClips
+from text2video.train import Trainer, get_config
 
 WORKER = Path(__file__).with_name("ddp_worker.py")
 
@@ -76,7 +77,7 @@ def test_ranks_draw_disjoint_clips_from_a_dataset(tmp_path):
     data = make_dataset(tmp_path / "data", "circles", 24, video=VideoConfig(frames=4, height=16, width=16),
                         progress=False)
     video = VideoConfig(frames=4, height=16, width=16)
-    batches = [RealClips(str(data), video, None, np.random.default_rng(r), Dist(r, 2), np.random.default_rng(7))
+    batches = [RealClips(str(data), video, None, np.random.default_rng(r), r, 2, np.random.default_rng(7))
                for r in (0, 1)]
     for _ in range(3):
         (a, *_), (b, *_) = (clips.batch(6) for clips in batches)

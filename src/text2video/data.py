@@ -2,7 +2,8 @@
 
 `ClipSource` draws clips of a preset's training or held-out split; `make_dataset` writes them
 as checksummed uint8 shards plus a JSON manifest; `VideoDataset` reads them back and
-`SyntheticVideos` streams the same distribution without touching the disk.
+`SyntheticVideos` streams the same distribution without touching the disk; `RealClips` gives
+the training loop its batches from either.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from torch.utils.data import Dataset, IterableDataset, get_worker_info
 
 from .errors import UserError
 from .files import atomic_write, read_json, sha256, write_json
-from .presets import Preset, Split, draw, get_preset
+from .presets import PRESETS, Preset, Split, draw, get_preset
 from .synth import ATTRIBUTES, GENERATOR_VERSION, Attributes, VideoConfig, render, sample_clips
 
 FORMAT = "text2video-dataset"
@@ -210,3 +211,47 @@ class SyntheticVideos(IterableDataset):
                 "prompt": [self.source.preset.prompt(a) for a in batch.attributes],
                 "attributes": [a.to_json() for a in batch.attributes],
             }
+
+
+class RealClips:
+    """Batches of real clips for training, with their prompts and wrong prompts, on the fly from a
+    preset or from a dataset directory. From disk with several ranks (rank `rank` of `world`), all
+    draw one global batch from `index_rng` (the same stream on every rank) and each takes its own
+    slice of it: disjoint clips, as a DistributedSampler."""
+
+    def __init__(self, data: str, video: VideoConfig, split: Split | None, rng: np.random.Generator,
+                 rank: int = 0, world: int = 1, index_rng: np.random.Generator | None = None):
+        self.rng, self.rank, self.world, self.index_rng = rng, rank, world, index_rng or rng
+        if data in PRESETS:
+            self.source = ClipSource(get_preset(data), "train", video, split)
+            self.dataset = None
+        else:
+            self.dataset = VideoDataset(data)
+            if self.dataset.video != video:
+                raise UserError(f"dataset {data} holds {self.dataset.video}, the model wants {video}")
+            name = self.dataset.manifest["preset"]["name"]
+            self.source = ClipSource(get_preset(name), "train", video, self.dataset.split)
+        self.preset, self.split = self.source.preset, self.source.split
+        self.prompts = self.source.prompts
+        if len(self.prompts) < 2:
+            raise UserError("training needs at least two different training prompts")
+
+    def check(self, batch_size: int) -> None:
+        if self.dataset is not None and batch_size > len(self.dataset):
+            raise UserError(f"batch size {batch_size} is larger than the dataset ({len(self.dataset)} clips)")
+
+    def batch(self, n: int) -> tuple[torch.Tensor, list[str], list[str]]:
+        """(videos (n, 3, T, H, W) in [-1, 1], prompts, wrong prompts)."""
+        if self.dataset is None:
+            videos, clips = self.source.sample(n, self.rng)
+            prompts = [self.preset.prompt(a) for a in clips.attributes]
+            x = to_model_range(videos)
+        else:
+            self.check(n * self.world)
+            idx = self.index_rng.choice(len(self.dataset), n * self.world, replace=False)[self.rank * n:][:n]
+            x = to_model_range(np.stack([self.dataset.clip(int(i)) for i in idx]))
+            prompts = [self.dataset.clips["prompt"][int(i)] for i in idx]
+        k = len(self.prompts)
+        shift = self.rng.integers(1, k, n)  # never zero: the wrong prompt always differs
+        wrong = [self.prompts[(self.prompts.index(p) + s) % k] for p, s in zip(prompts, shift)]
+        return x, prompts, wrong

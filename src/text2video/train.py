@@ -21,13 +21,13 @@ import torch.nn.functional as F
 from einops import rearrange
 
 from . import checkpoint as ckpt
-from .data import ClipSource, VideoDataset, to_model_range
+from .data import ClipSource, RealClips
 from .distributed import Dist
 from .errors import UserError
 from .files import atomic_write, write_json
 from .models import (ImageDiscriminator, ModelConfig, Upsampler, VideoDiscriminator, bag_of_words, centred_crops,
                      downsample, make_generator)
-from .presets import PRESETS, Split, get_preset
+from .presets import Split
 from .synth import Attributes, VideoConfig
 from .text import Vocabulary
 
@@ -110,50 +110,6 @@ def pick_device(name: str = "auto") -> torch.device:
     return torch.device("cpu")
 
 
-class RealClips:
-    """Batches of real clips with their prompts and wrong prompts, on the fly or from disk.
-    From disk with several ranks, all draw one global batch from `index_rng` (the same stream on
-    every rank) and each takes its own slice of it: disjoint clips, as a DistributedSampler."""
-
-    def __init__(self, data: str, video: VideoConfig, split: Split | None, rng: np.random.Generator,
-                 dist: Dist = Dist(), index_rng: np.random.Generator | None = None):
-        self.rng, self.dist, self.index_rng = rng, dist, index_rng or rng
-        if data in PRESETS:
-            self.source = ClipSource(get_preset(data), "train", video, split)
-            self.dataset = None
-        else:
-            self.dataset = VideoDataset(data)
-            if self.dataset.video != video:
-                raise UserError(f"dataset {data} holds {self.dataset.video}, the model wants {video}")
-            name = self.dataset.manifest["preset"]["name"]
-            self.source = ClipSource(get_preset(name), "train", video, self.dataset.split)
-        self.preset, self.split = self.source.preset, self.source.split
-        self.prompts = self.source.prompts
-        if len(self.prompts) < 2:
-            raise UserError("training needs at least two different training prompts")
-
-    def check(self, batch_size: int) -> None:
-        if self.dataset is not None and batch_size > len(self.dataset):
-            raise UserError(f"batch size {batch_size} is larger than the dataset ({len(self.dataset)} clips)")
-
-    def batch(self, n: int) -> tuple[torch.Tensor, list[str], list[str]]:
-        """(videos (n, 3, T, H, W) in [-1, 1], prompts, wrong prompts)."""
-        if self.dataset is None:
-            videos, clips = self.source.sample(n, self.rng)
-            prompts = [self.preset.prompt(a) for a in clips.attributes]
-            x = to_model_range(videos)
-        else:
-            world = self.dist.world
-            self.check(n * world)
-            idx = self.index_rng.choice(len(self.dataset), n * world, replace=False)[self.dist.rank * n:][:n]
-            x = to_model_range(np.stack([self.dataset.clip(int(i)) for i in idx]))
-            prompts = [self.dataset.clips["prompt"][int(i)] for i in idx]
-        k = len(self.prompts)
-        shift = self.rng.integers(1, k, n)  # never zero: the wrong prompt always differs
-        wrong = [self.prompts[(self.prompts.index(p) + s) % k] for p, s in zip(prompts, shift)]
-        return x, prompts, wrong
-
-
 def d_loss(kind: str, real: torch.Tensor, fakes: list[torch.Tensor]) -> torch.Tensor:
     real, fakes = real.float(), [f.float() for f in fakes]  # under autocast scores may be bf16/fp16
     if kind == "hinge":
@@ -196,7 +152,7 @@ class Trainer:
         self.video = VideoConfig(frames=m.frames, height=m.size, width=m.size)
         split = Split.parse(holdout) if holdout else None
         shared = np.random.default_rng([seed, self.dist.world]) if self.dist.world > 1 else None  # same on all ranks
-        self.real = RealClips(data, self.video, split, self.rng, self.dist, shared)
+        self.real = RealClips(data, self.video, split, self.rng, self.dist.rank, self.dist.world, shared)
         self.real.check(cfg.batch_size)  # before any network is built
         self.vocab = Vocabulary.from_grammar()
         self.G = make_generator(m, len(self.vocab)).to(self.device)
