@@ -28,7 +28,7 @@ from .files import atomic_write, write_json
 from .models import (ImageDiscriminator, ModelConfig, Upsampler, VideoDiscriminator, bag_of_words, centred_crops,
                      downsample, make_generator)
 from .presets import Split
-from .synth import Attributes, VideoConfig
+from .synth import VideoConfig
 from .text import Vocabulary
 
 
