@@ -131,3 +131,11 @@ def test_object_window_image_discriminator_reads_the_prompt_and_trains_a_step(tm
 def test_image_window_wider_than_the_frame_is_refused():
     with pytest.raises(UserError, match="image_crop must be 0 or a multiple of 8"):
         get_config("tiny", image_crop=32)
+
+
+def test_image_discriminator_word_head_trains_a_step(tmp_path):
+    trainer = Trainer(get_config("tiny", image_words=1.0), "circles", tmp_path / "run", seed=0)
+    assert trainer.Di.words is not None and trainer.Di.text is None
+    before = trainer.Di.words.weight.detach().clone()
+    stats = trainer.train_step()
+    assert np.isfinite(stats["loss_d"]) and not torch.equal(before, trainer.Di.words.weight)

@@ -278,23 +278,31 @@ def bag_of_words(ids: torch.Tensor, vocab_size: int) -> torch.Tensor:
 
 
 class ImageDiscriminator(nn.Module):
-    """Scores single frames: are they plausible pictures of a shape? Given a vocabulary it also
-    projects the prompt onto its features, so it can judge shape, colour and size per prompt at
-    a resolution the video discriminator (at the core side) does not see."""
+    """Scores single frames: are they plausible pictures of a shape? Optionally it also reads the
+    prompt (`project`: projection onto its features) and names the prompt's words from the frame
+    (a word head given a vocabulary, as the video discriminator's): both judge shape, colour and
+    size at a resolution the video discriminator (at the core side) does not see."""
 
-    def __init__(self, cfg: ModelConfig, side: int | None = None, vocab_size: int = 0):
+    def __init__(self, cfg: ModelConfig, side: int | None = None, vocab_size: int = 0, project: bool = False,
+                 words: bool = False):
         super().__init__()
         self.tower = ConvTower(3, cfg.d_channels, side or cfg.core)
         self.out = spectral_norm(nn.Linear(self.tower.features, 1))
-        self.text = TextEncoder(vocab_size, cfg.text_dim) if vocab_size else None
-        self.project = nn.Linear(cfg.text_dim, self.tower.features) if vocab_size else None
+        self.text = TextEncoder(vocab_size, cfg.text_dim) if project else None
+        self.project = nn.Linear(cfg.text_dim, self.tower.features) if project else None
+        self.words = nn.Linear(self.tower.features, vocab_size) if words else None
 
-    def forward(self, frames: torch.Tensor, ids: torch.Tensor | None = None) -> torch.Tensor:  # (N, 3, H, W)
-        f = F.leaky_relu(self.tower(frames), 0.2)
+    def features(self, frames: torch.Tensor) -> torch.Tensor:  # (N, 3, H, W) -> (N, F)
+        return F.leaky_relu(self.tower(frames), 0.2)
+
+    def score(self, f: torch.Tensor, ids: torch.Tensor | None = None) -> torch.Tensor:
         score = self.out(f).squeeze(1)
         if self.text is not None:
             score = score + (self.project(self.text(ids)) * f).sum(1)
         return score
+
+    def forward(self, frames: torch.Tensor, ids: torch.Tensor | None = None) -> torch.Tensor:
+        return self.score(self.features(frames), ids)
 
 
 def centred_crops(frames: torch.Tensor, side: int) -> torch.Tensor:

@@ -43,6 +43,7 @@ class TrainConfig:
     image_frames: int = 2  # frames per clip shown to the image discriminator
     image_crop: int = 0  # >0: it sees a window this wide centred on the object, not the whole frame
     image_text: bool = False  # it also reads the prompt (projection): shape, colour, size per prompt
+    image_words: float = 0.0  # weight of its word-naming head (AC-GAN style, as `words` for the video D)
     mismatch: bool = True  # (real clip, wrong prompt) pairs count as fakes
     diversity: float = 0.0  # weight of the mode-seeking term (MSGAN): different noise, different clip
     words: float = 1.0  # weight of the word-naming head of the video discriminator (AC-GAN style)
@@ -161,7 +162,8 @@ class Trainer:
         # a generator that draws at full size has its frames judged at full size: shapes stay sharp
         self.image_full = self.G.side == m.size
         side = cfg.image_crop or (m.size if self.image_full else m.core)
-        self.Di = ImageDiscriminator(m, side, len(self.vocab) if cfg.image_text else 0).to(self.device)
+        self.Di = ImageDiscriminator(m, side, len(self.vocab), project=cfg.image_text,
+                                     words=cfg.image_words > 0).to(self.device)
         nets = [n for n in (self.G, self.U, self.Dv, self.Di) if n is not None]
         channels_last = self.device.type == "cuda" if channels_last is None else channels_last
         if channels_last:
@@ -292,8 +294,12 @@ class Trainer:
                     loss_d = loss_d + cfg.words * F.binary_cross_entropy_with_logits(self.Dv.words(f_real), bag)
             if k:
                 frame_ids = ids.repeat_interleave(k, 0)
-                loss_d = loss_d + d_loss(cfg.loss, self.Di(self.frames_for_image_d(real64, real, k), frame_ids),
-                                         [self.Di(self.frames_for_image_d(fake_full, fake, k), frame_ids)])
+                i_real = self.Di.features(self.frames_for_image_d(real64, real, k))
+                i_fake = self.Di.features(self.frames_for_image_d(fake_full, fake, k))
+                loss_d = loss_d + d_loss(cfg.loss, self.Di.score(i_real, frame_ids), [self.Di.score(i_fake, frame_ids)])
+                if cfg.image_words:
+                    loss_d = loss_d + cfg.image_words * F.binary_cross_entropy_with_logits(
+                        self.Di.words(i_real), bag.repeat_interleave(k, 0))
         if not self.dist.all_finite(loss_d):
             return {"skipped": 1}
         self._backward(loss_d, self.opt_d)
@@ -309,8 +315,11 @@ class Trainer:
                 if cfg.words:
                     loss_g = loss_g + cfg.words * F.binary_cross_entropy_with_logits(self.Dv.words(f_fake), bag)
             if k:
-                loss_g = loss_g + g_loss(cfg.loss, self.Di(self.frames_for_image_d(fake_full, fake, k),
-                                                           ids.repeat_interleave(k, 0)))
+                i_fake = self.Di.features(self.frames_for_image_d(fake_full, fake, k))
+                loss_g = loss_g + g_loss(cfg.loss, self.Di.score(i_fake, ids.repeat_interleave(k, 0)))
+                if cfg.image_words:
+                    loss_g = loss_g + cfg.image_words * F.binary_cross_entropy_with_logits(
+                        self.Di.words(i_fake), bag.repeat_interleave(k, 0))
             if cfg.diversity:
                 # pairs of clips with one prompt and two noises should differ as much as the noises do
                 half = b // 2
