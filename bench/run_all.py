@@ -114,7 +114,7 @@ def curves_section(quick: bool, minutes: float, out: Path) -> str:
     for i, (name, args) in enumerate(designs.items()):
         run = out / f"curve-{i}"
         shutil.rmtree(run, ignore_errors=True)  # a fresh run: train_curve trains from scratch
-        cmd = ["bench/train_curve.py", *args, *common, "--out", str(run)]
+        cmd = ["bench/train_curve.py", *args, *common, "--out", os.path.relpath(run, ROOT)]
         commands[name] = "OMP_NUM_THREADS=1 python " + " ".join(cmd)
         procs[name] = (run, subprocess.Popen([sys.executable, *cmd], cwd=ROOT, env=env, text=True,
                                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
