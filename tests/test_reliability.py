@@ -389,7 +389,7 @@ def poison(module, monkeypatch, value, calls=None):
 @pytest.mark.parametrize("value", [float("nan"), float("inf")])
 def test_steps_with_a_non_finite_loss_are_skipped_and_not_counted(tmp_path, monkeypatch, value):
     trainer = Trainer(TINY, "circles", tmp_path / "run", seed=0)
-    poison(trainer.Di, monkeypatch, value, calls=4)  # two calls a discriminator step: two steps lost
+    poison(trainer.Di.tower, monkeypatch, value, calls=4)  # two calls a discriminator step: two steps lost
     before = [p.detach().clone() for p in trainer.Di.parameters()]
     trainer.fit(steps=3, progress=False)
     assert logged_steps(trainer.out) == [1, 2, 3]
@@ -402,7 +402,7 @@ def test_steps_with_a_non_finite_loss_are_skipped_and_not_counted(tmp_path, monk
 def test_loss_that_stays_nan_stops_training_and_keeps_the_last_good_checkpoint(run, monkeypatch):
     trainer = Trainer(TINY, "circles", run, seed=0)
     assert trainer.resume()
-    poison(trainer.Di, monkeypatch, float("nan"))
+    poison(trainer.Di.tower, monkeypatch, float("nan"))
     with pytest.raises(UserError, match="loss was NaN or infinite 10 steps running at step 5; the last good "
                                         "checkpoint is kept"):
         trainer.fit(steps=4 * EVERY, progress=False)
