@@ -279,6 +279,7 @@ class Trainer:
         ids, wrong_ids = self.vocab.batch(prompts).to(dev), self.vocab.batch(wrong).to(dev)
         bag = bag_of_words(ids, len(self.vocab))
         b, k = self.batch, cfg.image_frames
+        frame_ids, frame_bag = ids.repeat_interleave(k, 0), bag.repeat_interleave(k, 0)  # per image-D frame
         noise = lambda: torch.randn(b, *self.G.noise_shape).to(dev)  # noqa: E731  (CPU RNG: seeded)
 
         with self._autocast():
@@ -293,13 +294,12 @@ class Trainer:
                 if cfg.words:
                     loss_d = loss_d + cfg.words * F.binary_cross_entropy_with_logits(self.Dv.words(f_real), bag)
             if k:
-                frame_ids = ids.repeat_interleave(k, 0)
                 i_real = self.Di.features(self.frames_for_image_d(real64, real, k))
                 i_fake = self.Di.features(self.frames_for_image_d(fake_full, fake, k))
                 loss_d = loss_d + d_loss(cfg.loss, self.Di.score(i_real, frame_ids), [self.Di.score(i_fake, frame_ids)])
                 if cfg.image_words:
                     loss_d = loss_d + cfg.image_words * F.binary_cross_entropy_with_logits(
-                        self.Di.words(i_real), bag.repeat_interleave(k, 0))
+                        self.Di.words(i_real), frame_bag)
         if not self.dist.all_finite(loss_d):
             return {"skipped": 1}
         self._backward(loss_d, self.opt_d)
@@ -316,10 +316,10 @@ class Trainer:
                     loss_g = loss_g + cfg.words * F.binary_cross_entropy_with_logits(self.Dv.words(f_fake), bag)
             if k:
                 i_fake = self.Di.features(self.frames_for_image_d(fake_full, fake, k))
-                loss_g = loss_g + g_loss(cfg.loss, self.Di.score(i_fake, ids.repeat_interleave(k, 0)))
+                loss_g = loss_g + g_loss(cfg.loss, self.Di.score(i_fake, frame_ids))
                 if cfg.image_words:
                     loss_g = loss_g + cfg.image_words * F.binary_cross_entropy_with_logits(
-                        self.Di.words(i_fake), bag.repeat_interleave(k, 0))
+                        self.Di.words(i_fake), frame_bag)
             if cfg.diversity:
                 # pairs of clips with one prompt and two noises should differ as much as the noises do
                 half = b // 2
