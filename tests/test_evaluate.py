@@ -184,6 +184,18 @@ def test_classifier_is_trained_once_then_loaded_from_the_cache(tmp_path, small_v
     assert {p.name for p in entry.iterdir()} == {"weights.safetensors", "meta.json"}
 
 
+@pytest.mark.parametrize("damaged", ["weights.safetensors", "meta.json"])
+def test_a_damaged_classifier_cache_is_retrained_not_fatal(tmp_path, small_video, damaged, capsys):
+    circles = get_preset("circles")
+    classifier.load_or_train(circles, small_video, tmp_path, TINY_JUDGE, progress=False)
+    [entry] = tmp_path.iterdir()
+    (entry / damaged).write_bytes(b"\x00garbage")
+    net, meta = classifier.load_or_train(circles, small_video, tmp_path, TINY_JUDGE, progress=False)
+    assert not meta["cached"] and "training it again" in capsys.readouterr().err
+    _, meta_again = classifier.load_or_train(circles, small_video, tmp_path, TINY_JUDGE, progress=False)
+    assert meta_again["cached"]  # the damaged entry was replaced
+
+
 def test_evaluating_real_clips_reports_seen_and_held_out_prompts(tmp_path, small_video):
     circles = get_preset("circles")
     ev = evaluate(real_generator(circles, small_video), circles, n=4, video=small_video,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,24 +229,41 @@ def load_or_train(
 
     Weights are safetensors, meta is JSON, both written atomically; meta is written last, so a
     half-written entry is retrained rather than loaded."""
-    from safetensors.torch import load_file, save
+    from safetensors.torch import save
 
     key = json.loads(json.dumps(cache_key(preset, video, config)))  # as it reads back from meta.json
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
     folder = Path(cache_dir) / f"judge-{preset.name}-{digest}"
-    weights, meta_path = folder / "weights.safetensors", folder / "meta.json"
     net = AttributeNet(video.frames, config.width, config.features)
-    if meta_path.exists() and weights.exists():
-        meta = read_json(meta_path, "classifier meta")
-        if meta.get("key") == key:
-            net.load_state_dict(load_file(weights))
-            return net.eval(), {**meta, "cached": True}
+    meta = _cached(folder, key, net)
+    if meta is not None:
+        return net.eval(), {**meta, "cached": True}
     net, meta = train(preset, video, config, progress)
     meta = {"key": key, **meta}
-    with atomic_write(weights) as f:
+    with atomic_write(folder / "weights.safetensors") as f:
         f.write(save({k: v.contiguous() for k, v in net.state_dict().items()}))
-    write_json(meta_path, meta)
+    write_json(folder / "meta.json", meta)
     return net.eval(), {**meta, "cached": False}
+
+
+def _cached(folder: Path, key: dict, net: AttributeNet) -> dict | None:
+    """The entry's meta with its weights loaded into net, or None: missing, stale, or damaged
+    (a cache is retrained and replaced, never a reason to stop)."""
+    from safetensors.torch import load_file
+
+    weights, meta_path = folder / "weights.safetensors", folder / "meta.json"
+    if not (meta_path.exists() and weights.exists()):
+        return None
+    try:
+        meta = read_json(meta_path, "classifier meta")
+        if meta.get("key") != key:
+            return None
+        net.load_state_dict(load_file(weights))
+        return meta
+    except Exception as e:  # safetensors and torch raise their own types for damaged files
+        print(f"text2video: the cached judge in {folder} does not load ({type(e).__name__}); training it again",
+              file=sys.stderr)
+        return None
 
 
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
