@@ -86,6 +86,15 @@ def test_generation_does_not_depend_on_train_or_eval_mode(tiny):
     np.testing.assert_array_equal(a, b)
 
 
+def test_settings_from_the_command_line_take_each_field_s_type():
+    from text2video.train import parse_setting
+
+    cfg = get_config("tiny", **dict(map(parse_setting, ["window_text=true", "g_channels=16", "betas=0.0,0.9",
+                                                         "ema=0.99", "loss=bce"])))
+    assert cfg.window_text is True and cfg.model.g_channels == 16 and cfg.betas == (0.0, 0.9)
+    assert cfg.ema == 0.99 and cfg.loss == "bce"
+
+
 def test_unknown_training_preset_is_explained():
     with pytest.raises(UserError, match="unknown training preset 'huge'; known: cpu, gpu, gpu128, tutorial, tiny"):
         get_config("huge")
@@ -103,7 +112,8 @@ def test_loading_a_model_with_an_altered_weight_file_fails(tiny):
 
 @pytest.mark.parametrize("design", ["latent", "sprite", "tutorial"])
 def test_every_design_makes_clips_in_range_and_trains_a_step(tmp_path, design):
-    trainer = Trainer(get_config("tiny", design=design), "circles", tmp_path / design, seed=0)
+    window = 8 if design == "sprite" else 0  # the window discriminator needs the sprite design
+    trainer = Trainer(get_config("tiny", design=design, window=window), "circles", tmp_path / design, seed=0)
     stats = trainer.train_step()
     assert np.isfinite(stats["loss_d"]) and np.isfinite(stats["loss_g"])
     clips = trainer.G(torch.randn(2, *trainer.G.noise_shape), trainer.vocab.batch(["circle moving up"] * 2))
@@ -121,16 +131,33 @@ def test_centred_crops_follow_the_object_and_read_background_outside_the_frame()
     assert crops[1].eq(1).sum() == 12 and crops[1].eq(-1).sum() == 3 * 64 - 12  # outside reads as background
 
 
-def test_object_window_image_discriminator_reads_the_prompt_and_trains_a_step(tmp_path):
-    trainer = Trainer(get_config("tiny", image_crop=8, image_text=True), "circles", tmp_path / "run", seed=0)
-    assert trainer.Di.text is not None
+def test_window_discriminator_reads_the_prompt_and_trains_a_step(tmp_path):
+    trainer = Trainer(get_config("tiny", window=8, window_text=True), "circles", tmp_path / "run", seed=0)
+    assert trainer.Dw.text is not None
+    before = [p.detach().clone() for p in trainer.Dw.parameters()]
     stats = trainer.train_step()
     assert np.isfinite(stats["loss_d"]) and np.isfinite(stats["loss_g"])
+    assert any(not torch.equal(a, p) for a, p in zip(before, trainer.Dw.parameters()))
 
 
-def test_image_window_wider_than_the_frame_is_refused():
-    with pytest.raises(UserError, match="image_crop must be 0 or a multiple of 8"):
-        get_config("tiny", image_crop=32)
+def test_window_discriminator_teaches_the_look_and_not_the_path(tmp_path):
+    trainer = Trainer(get_config("tiny", window=8), "circles", tmp_path / "run", seed=0)
+    G = trainer.G
+    ids = trainer.vocab.batch(["circle moving up"] * 4)
+    sprite, path = G.parts(torch.randn(4, *G.noise_shape), ids)
+    trainer.window_loss_g(sprite, path, ids.repeat_interleave(trainer.cfg.image_frames, 0)).backward()
+    assert all(p.grad is None for p in [*G.path.parameters(), *G.path_text.parameters()])
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in G.blocks.parameters())
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"window": 32}, "window must be 0 or a multiple of 8"),
+    ({"window": 8, "design": "latent"}, "window needs the sprite design"),
+    ({"window": 8, "image_frames": 0}, "image_frames must be > 0"),
+])
+def test_impossible_window_settings_are_refused(overrides, message):
+    with pytest.raises(UserError, match=message):
+        get_config("tiny", **overrides)
 
 
 def test_image_discriminator_word_head_trains_a_step(tmp_path):

@@ -136,9 +136,10 @@ def _check_train_args(args) -> None:
 
 def cmd_train(args) -> int:
     from . import distributed
-    from .train import Trainer, get_config
+    from .train import Trainer, get_config, parse_setting
 
-    overrides = {k: v for k, v in (("batch_size", args.batch_size), ("lr", args.lr)) if v is not None}
+    overrides = dict(parse_setting(text) for text in args.set or [])
+    overrides.update({k: v for k, v in (("batch_size", args.batch_size), ("lr", args.lr)) if v is not None})
     cfg = get_config(args.preset, **overrides)
     if args.steps is None and args.minutes is None:
         raise UserError("give a training length: --steps N or --minutes M")
@@ -212,6 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--batch-size", type=_positive,
                    help="clips per step over all processes (under torchrun each takes an equal share)")
     t.add_argument("--lr", type=_positive_float)
+    t.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a field of the preset's TrainConfig or ModelConfig, repeatable: --set window_text=true")
     t.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), or a torch device")
     t.add_argument("--holdout", action="append", metavar="PHRASE", help="held-out rule in prompt words, repeatable")
     t.add_argument("--resume", action="store_true", help="continue the run in --out from its latest checkpoint")

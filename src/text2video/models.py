@@ -149,27 +149,34 @@ class SpriteGenerator(nn.Module):
     def noise_shape(self) -> tuple[int, ...]:
         return (self.cfg.z_content + self.cfg.z_motion,)
 
-    def forward(self, z: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    def parts(self, z: torch.Tensor, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(sprite (B, 4, S, S): RGB and alpha, path (B, T, 2): centres in frame units [-1, 1])."""
         cfg = self.cfg
         e = self.text(ids)
         zc = z[:, : cfg.z_content]
         x = rearrange(self.look(torch.cat([zc, e], 1)), "b (c y x) -> b c y x", y=3, x=3)
         rgba = self.to_rgba(with_coords(self.blocks(x)))
         alpha = torch.sigmoid(rgba[:, 3:]) * self.window  # clear at the sprite's edge: no box outline
-        sprite = torch.cat([torch.tanh(rgba[:, :3]), alpha], 1)  # (B, 4, S, S)
+        sprite = torch.cat([torch.tanh(rgba[:, :3]), alpha], 1)
         p = self.path(torch.cat([z, self.path_text(ids)], 1))
         start, velocity = torch.tanh(p[:, :2]), p[:, 2:]
-        pos = start[:, None] + self.times[None, :, None] * velocity[:, None]  # (B, T, 2), frame in [-1, 1]
-        t, side = cfg.frames, self.side
-        theta = torch.zeros(pos.shape[0] * t, 2, 3, device=z.device, dtype=z.dtype)
+        return sprite, start[:, None] + self.times[None, :, None] * velocity[:, None]
+
+    def render(self, sprite: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
+        """The sprite moved to every position of pos (B, T, 2) over a black background: (B, 3, T, side, side)."""
+        b, t, side = pos.shape[0], pos.shape[1], self.side
+        theta = torch.zeros(b * t, 2, 3, device=pos.device, dtype=pos.dtype)
         scale = 1 / self.span
         theta[:, 0, 0] = theta[:, 1, 1] = scale
         theta[:, :, 2] = -scale * rearrange(pos, "b t k -> (b t) k")
-        grid = F.affine_grid(theta, (pos.shape[0] * t, 4, side, side), align_corners=False)
+        grid = F.affine_grid(theta, (b * t, 4, side, side), align_corners=False)
         frames = F.grid_sample(sprite.repeat_interleave(t, 0), grid, align_corners=False)  # zeros outside
         rgb, alpha = frames[:, :3], frames[:, 3:]
         video = alpha * rgb + (alpha - 1)  # over a black (-1) background
         return rearrange(video, "(b t) c h w -> b c t h w", t=t)
+
+    def forward(self, z: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        return self.render(*self.parts(z, ids))
 
 
 class TutorialGenerator(nn.Module):

@@ -41,9 +41,12 @@ class TrainConfig:
     betas: tuple[float, float] = (0.5, 0.99)
     loss: str = "hinge"  # or "bce" (the tutorial's)
     image_frames: int = 2  # frames per clip shown to the image discriminator
-    image_crop: int = 0  # >0: it sees a window this wide centred on the object, not the whole frame
     image_text: bool = False  # it also reads the prompt (projection): shape, colour, size per prompt
     image_words: float = 0.0  # weight of its word-naming head (AC-GAN style, as `words` for the video D)
+    # >0: a window discriminator judges a window this wide centred on the object, in the same frames;
+    # its gradient reaches the sprite, not the path (README: why)
+    window: int = 32
+    window_text: bool = False  # the window discriminator also reads the prompt (projection)
     mismatch: bool = True  # (real clip, wrong prompt) pairs count as fakes
     diversity: float = 0.0  # weight of the mode-seeking term (MSGAN): different noise, different clip
     words: float = 1.0  # weight of the word-naming head of the video discriminator (AC-GAN style)
@@ -62,9 +65,14 @@ class TrainConfig:
             raise UserError(f"loss must be 'hinge' or 'bce', got {self.loss!r}")
         if not 0 <= self.image_frames <= self.model.frames:
             raise UserError(f"image_frames must be between 0 and {self.model.frames}, got {self.image_frames}")
-        if self.image_crop and not (8 <= self.image_crop <= self.model.size and self.image_crop % 8 == 0):
-            raise UserError(f"image_crop must be 0 or a multiple of 8 from 8 to the frame size {self.model.size}, "
-                            f"got {self.image_crop}")
+        if self.window and not (8 <= self.window <= self.model.size and self.window % 8 == 0):
+            raise UserError(f"window must be 0 or a multiple of 8 from 8 to the frame size {self.model.size}, "
+                            f"got {self.window}")
+        if self.window and self.model.design != "sprite":
+            raise UserError(f"window needs the sprite design, whose path can be held apart from its look; "
+                            f"got design {self.model.design!r}: set window=0")
+        if self.window and not self.image_frames:
+            raise UserError("window judges the frames picked for the image discriminator: image_frames must be > 0")
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -83,11 +91,11 @@ PRESET_CONFIGS = {
                        checkpoint_every=1000, sample_every=1000),
     # 128x128 frames: the sprite (48 px) is drawn and its frames judged at 128, clips at 64
     "gpu128": TrainConfig(name="gpu128", model=ModelConfig(size=128, core=64, g_channels=256, d_channels=32),
-                          batch_size=64, checkpoint_every=1000, sample_every=1000),
+                          window=64, batch_size=64, checkpoint_every=1000, sample_every=1000),
     "tutorial": TrainConfig(name="tutorial", model=ModelConfig(design="tutorial"), betas=(0.5, 0.999), loss="bce",
-                            image_frames=4, mismatch=False, ema=0.0),
+                            image_frames=4, window=0, mismatch=False, ema=0.0),
     "tiny": TrainConfig(name="tiny", model=ModelConfig(frames=4, size=16, core=8, hidden=32, g_channels=32, d_channels=8,
-                                                       up_channels=8), batch_size=4, checkpoint_every=5, sample_every=5,
+                                                       up_channels=8), window=8, batch_size=4, checkpoint_every=5, sample_every=5,
                         log_every=1),
 }
 
@@ -99,6 +107,28 @@ def get_config(name: str, **overrides) -> TrainConfig:
         raise UserError(f"unknown training preset {name!r}; known: {', '.join(PRESET_CONFIGS)}") from None
     model = {k: overrides.pop(k) for k in list(overrides) if k in ModelConfig.__dataclass_fields__}
     return replace(base, model=replace(base.model, **model), **overrides)
+
+
+def parse_setting(text: str) -> tuple[str, object]:
+    """'KEY=VALUE' naming a field of TrainConfig or ModelConfig -> (KEY, VALUE as the field's type),
+    for get_config: `--set window_text=true --set g_channels=128`."""
+    defaults = {**ModelConfig().to_json(), **TrainConfig().to_json()}
+    del defaults["model"], defaults["name"]
+    key, sep, value = text.partition("=")
+    if not sep or key not in defaults:
+        raise UserError(f"--set takes KEY=VALUE, KEY one of: {', '.join(sorted(defaults))}; got {text!r}")
+    kind = type(defaults[key])
+    try:
+        if kind is bool:
+            if value.lower() not in ("true", "false", "1", "0"):
+                raise ValueError
+            return key, value.lower() in ("true", "1")
+        if kind is tuple:
+            return key, tuple(float(v) for v in value.split(","))
+        return key, kind(value)
+    except ValueError:
+        what = {bool: "true or false", tuple: "comma-separated numbers", int: "an int", float: "a number"}.get(kind, "text")
+        raise UserError(f"--set {key}: {value!r} is not {what}") from None
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -161,17 +191,18 @@ class Trainer:
         self.Dv = VideoDiscriminator(m, len(self.vocab)).to(self.device) if m.design != "tutorial" else None
         # a generator that draws at full size has its frames judged at full size: shapes stay sharp
         self.image_full = self.G.side == m.size
-        side = cfg.image_crop or (m.size if self.image_full else m.core)
-        self.Di = ImageDiscriminator(m, side, len(self.vocab), project=cfg.image_text,
+        self.Di = ImageDiscriminator(m, m.size if self.image_full else m.core, len(self.vocab), project=cfg.image_text,
                                      words=cfg.image_words > 0).to(self.device)
-        nets = [n for n in (self.G, self.U, self.Dv, self.Di) if n is not None]
+        self.Dw = ImageDiscriminator(m, cfg.window, len(self.vocab), project=cfg.window_text).to(self.device) \
+            if cfg.window else None
+        nets = [n for n in (self.G, self.U, self.Dv, self.Di, self.Dw) if n is not None]
         channels_last = self.device.type == "cuda" if channels_last is None else channels_last
         if channels_last:
             for net in nets:  # NHWC convs suit tensor cores; the same weights and state_dict keys
                 net.to(memory_format=torch.channels_last)
         self.dist.broadcast(nets)  # every rank starts from rank 0's weights
         self.dist.reseed(self.rng, seed)
-        critics = [p for d in (self.Dv, self.Di) if d is not None for p in d.parameters()]
+        critics = [p for d in (self.Dv, self.Di, self.Dw) if d is not None for p in d.parameters()]
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.opt_g = torch.optim.Adam([p for p in self.G.parameters() if p.requires_grad], cfg.lr, cfg.betas)
         self.opt_d = torch.optim.Adam(critics, cfg.lr, cfg.betas)
@@ -184,7 +215,7 @@ class Trainer:
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp and fp16)
         self.fixed_noise = torch.randn(4, *self.G.noise_shape, generator=torch.Generator().manual_seed(seed))
         if compile:  # in place: each module's __call__ is compiled, its state_dict keys stay as they are
-            for net in (self.G, self.U, self.Di, self.Dv and self.Dv.tower):
+            for net in (self.G, self.U, self.Di, self.Dw, self.Dv and self.Dv.tower):
                 if net is not None:
                     net.compile()
 
@@ -195,7 +226,7 @@ class Trainer:
 
     @property
     def critics(self) -> dict:
-        nets = (("video_d", self.Dv), ("image_d", self.Di), ("generator_train", self.G))
+        nets = (("video_d", self.Dv), ("image_d", self.Di), ("window_d", self.Dw), ("generator_train", self.G))
         return {k: v for k, v in nets if v is not None}
 
     @property
@@ -265,11 +296,19 @@ class Trainer:
         return downsample(video, video.shape[-1] // self.cfg.model.core)
 
     def frames_for_image_d(self, full: torch.Tensor, core: torch.Tensor, k: int) -> torch.Tensor:
-        """k random frames per clip, at full size when the generator draws at full size, or the
-        window around the object when the config asks for one."""
-        if self.cfg.image_crop:
-            return centred_crops(some_frames(full, k), self.cfg.image_crop)
+        """k random frames per clip, at full size when the generator draws at full size."""
         return some_frames(full if self.image_full else core, k)
+
+    def window_loss_g(self, sprite: torch.Tensor, path: torch.Tensor, frame_ids: torch.Tensor) -> torch.Tensor:
+        """The window discriminator's verdict on k frames a clip, redrawn with the path held still:
+        its gradient shapes the sprite only. (Through the frames it would also move the path by
+        fractions of a pixel, to fit a window, and drown the video discriminator's motion signal:
+        measured, clips stopped moving.)"""
+        k = self.cfg.image_frames
+        idx = torch.rand(path.shape[:2]).argsort(1)[:, :k].to(path.device)  # (B, k) frames a clip
+        still = path.detach().gather(1, idx[..., None].expand(-1, -1, 2))  # (B, k, 2)
+        frames = rearrange(self.G.render(sprite, still), "b c k h w -> (b k) c h w")
+        return g_loss(self.cfg.loss, self.Dw(centred_crops(frames, self.cfg.window), frame_ids))
 
     def train_step(self) -> dict:
         cfg, dev = self.cfg, self.device
@@ -294,9 +333,12 @@ class Trainer:
                 if cfg.words:
                     loss_d = loss_d + cfg.words * F.binary_cross_entropy_with_logits(self.Dv.words(f_real), bag)
             if k:
-                i_real = self.Di.features(self.frames_for_image_d(real64, real, k))
-                i_fake = self.Di.features(self.frames_for_image_d(fake_full, fake, k))
+                frames_real, frames_fake = self.frames_for_image_d(real64, real, k), self.frames_for_image_d(fake_full, fake, k)
+                i_real, i_fake = self.Di.features(frames_real), self.Di.features(frames_fake)
                 loss_d = loss_d + d_loss(cfg.loss, self.Di.score(i_real, frame_ids), [self.Di.score(i_fake, frame_ids)])
+                if self.Dw is not None:
+                    w_real, w_fake = (self.Dw(centred_crops(f, cfg.window), frame_ids) for f in (frames_real, frames_fake))
+                    loss_d = loss_d + d_loss(cfg.loss, w_real, [w_fake])
                 if cfg.image_words:
                     loss_d = loss_d + cfg.image_words * F.binary_cross_entropy_with_logits(
                         self.Di.words(i_real), frame_bag)
@@ -306,7 +348,11 @@ class Trainer:
 
         with self._autocast():
             z = noise()
-            fake_full = self.G(z, ids)
+            if self.Dw is not None:
+                sprite, path = self.G.parts(z, ids)
+                fake_full = self.G.render(sprite, path)
+            else:
+                fake_full = self.G(z, ids)
             fake = self.at_core(fake_full)
             loss_g = torch.zeros((), device=dev)
             if self.Dv is not None:
@@ -317,6 +363,8 @@ class Trainer:
             if k:
                 i_fake = self.Di.features(self.frames_for_image_d(fake_full, fake, k))
                 loss_g = loss_g + g_loss(cfg.loss, self.Di.score(i_fake, frame_ids))
+                if self.Dw is not None:
+                    loss_g = loss_g + self.window_loss_g(sprite, path, frame_ids)
                 if cfg.image_words:
                     loss_g = loss_g + cfg.image_words * F.binary_cross_entropy_with_logits(
                         self.Di.words(i_fake), frame_bag)
