@@ -45,7 +45,7 @@ class TrainConfig:
     image_words: float = 0.0  # weight of its word-naming head (AC-GAN style, as `words` for the video D)
     # >0: a window discriminator judges a window this wide centred on the object, in the same frames;
     # its gradient reaches the sprite, not the path (README: why)
-    window: int = 32
+    window: int = 0
     window_text: bool = False  # the window discriminator also reads the prompt (projection)
     mismatch: bool = True  # (real clip, wrong prompt) pairs count as fakes
     diversity: float = 0.0  # weight of the mode-seeking term (MSGAN): different noise, different clip
@@ -91,11 +91,11 @@ PRESET_CONFIGS = {
                        checkpoint_every=1000, sample_every=1000),
     # 128x128 frames: the sprite (48 px) is drawn and its frames judged at 128, clips at 64
     "gpu128": TrainConfig(name="gpu128", model=ModelConfig(size=128, core=64, g_channels=256, d_channels=32),
-                          window=64, batch_size=64, checkpoint_every=1000, sample_every=1000),
+                          batch_size=64, checkpoint_every=1000, sample_every=1000),
     "tutorial": TrainConfig(name="tutorial", model=ModelConfig(design="tutorial"), betas=(0.5, 0.999), loss="bce",
-                            image_frames=4, window=0, mismatch=False, ema=0.0),
+                            image_frames=4, mismatch=False, ema=0.0),
     "tiny": TrainConfig(name="tiny", model=ModelConfig(frames=4, size=16, core=8, hidden=32, g_channels=32, d_channels=8,
-                                                       up_channels=8), window=8, batch_size=4, checkpoint_every=5, sample_every=5,
+                                                       up_channels=8), batch_size=4, checkpoint_every=5, sample_every=5,
                         log_every=1),
 }
 
@@ -301,9 +301,8 @@ class Trainer:
 
     def window_loss_g(self, sprite: torch.Tensor, path: torch.Tensor, frame_ids: torch.Tensor) -> torch.Tensor:
         """The window discriminator's verdict on k frames a clip, redrawn with the path held still:
-        its gradient shapes the sprite only. (Through the frames it would also move the path by
-        fractions of a pixel, to fit a window, and drown the video discriminator's motion signal:
-        measured, clips stopped moving.)"""
+        its gradient shapes the sprite only. (Through the frames it would also move the path, and
+        measured so, clips stopped moving.)"""
         k = self.cfg.image_frames
         idx = torch.rand(path.shape[:2]).argsort(1)[:, :k].to(path.device)  # (B, k) frames a clip
         still = path.detach().gather(1, idx[..., None].expand(-1, -1, 2))  # (B, k, 2)
