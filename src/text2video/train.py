@@ -157,10 +157,15 @@ def g_loss(kind: str, scores: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(scores, torch.ones_like(scores))
 
 
+def pick_frames(b: int, t: int, k: int, device) -> torch.Tensor:
+    """(B, k) indices of k distinct random frames in each of b clips of t frames (CPU RNG: seeded)."""
+    return torch.rand(b, t).argsort(1)[:, :k].to(device)
+
+
 def some_frames(video: torch.Tensor, k: int) -> torch.Tensor:
     """k random frames of every clip as images: (B, 3, T, H, W) -> (B*k, 3, H, W)."""
     b, _, t = video.shape[:3]
-    idx = torch.rand(b, t).argsort(1)[:, :k].to(video.device)  # (B, k)
+    idx = pick_frames(b, t, k, video.device)
     frames = video.gather(2, idx[:, None, :, None, None].expand(-1, 3, -1, *video.shape[3:]))
     return rearrange(frames, "b c k h w -> (b k) c h w")
 
@@ -304,7 +309,7 @@ class Trainer:
         its gradient shapes the sprite only. (Through the frames it would also move the path, and
         measured so, clips stopped moving.)"""
         k = self.cfg.image_frames
-        idx = torch.rand(path.shape[:2]).argsort(1)[:, :k].to(path.device)  # (B, k) frames a clip
+        idx = pick_frames(*path.shape[:2], k, path.device)
         still = path.detach().gather(1, idx[..., None].expand(-1, -1, 2))  # (B, k, 2)
         frames = rearrange(self.G.render(sprite, still), "b c k h w -> (b k) c h w")
         return g_loss(self.cfg.loss, self.Dw(centred_crops(frames, self.cfg.window), frame_ids))
