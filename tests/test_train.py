@@ -7,7 +7,7 @@ import torch
 
 import text2video
 from text2video.errors import UserError
-from text2video.models import centred_crops, downsample
+from text2video.models import INSIDE, ModelConfig, centred_crops, downsample, make_generator
 from text2video.train import Trainer, get_config
 
 
@@ -166,3 +166,33 @@ def test_image_discriminator_word_head_trains_a_step(tmp_path):
     before = trainer.Di.words.weight.detach().clone()
     stats = trainer.train_step()
     assert np.isfinite(stats["loss_d"]) and not torch.equal(before, trainer.Di.words.weight)
+
+
+def test_an_inside_path_stays_in_the_frame_when_it_fits_and_is_centred_when_not():
+    G = make_generator(ModelConfig(path="inside"), 40)
+    with torch.no_grad():
+        G.path[-1].weight.mul_(20)  # velocities from short to far longer than the frame
+    _, path = G.parts(3 * torch.randn(512, *G.noise_shape), torch.randint(1, 40, (512, 5)))
+    travel = (path[:, -1] - path[:, 0]).abs()  # (B, 2) per axis
+    fits = travel <= 2 * INSIDE
+    assert fits.any() and (~fits).any(), "both kinds of path were not tried"
+    assert path.abs().amax(1)[fits].max() <= INSIDE + 1e-5
+    torch.testing.assert_close(path.mean(1)[~fits], torch.zeros_like(path.mean(1)[~fits]), atol=1e-5, rtol=0)
+
+
+def test_a_centred_sprite_puts_its_centre_of_mass_on_the_path():
+    G = make_generator(ModelConfig(centre=True), 40)
+    s = G.window.shape[-1]
+    alpha = torch.zeros(1, 1, s, s)
+    alpha[0, 0, 2:7, 15:20] = 1  # an object in the upper right of its sprite
+    sprite = torch.cat([torch.ones(1, 3, s, s), alpha], 1)
+    at = torch.tensor([0.3, -0.2])  # where the path says the object is, frame units
+    frame = (G.render(sprite, (at - G.span * G.centre_of(alpha))[:, None])[0, 0, 0] + 1) / 2  # (H, W) in [0, 1]
+    ys, xs = torch.meshgrid(torch.arange(64.0), torch.arange(64.0), indexing="ij")
+    centre = torch.stack([(frame * xs).sum(), (frame * ys).sum()]) / frame.sum()
+    torch.testing.assert_close(centre, (at + 1) * 32 - 0.5, atol=1e-3, rtol=0)  # pixel centres
+
+
+def test_an_unknown_path_is_refused():
+    with pytest.raises(UserError, match="path must be one of free, inside, got 'sideways'"):
+        get_config("tiny", path="sideways")

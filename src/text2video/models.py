@@ -22,6 +22,10 @@ from .text import TextEncoder
 
 
 DESIGNS = ("latent", "sprite", "tutorial")
+PATHS = ("free", "inside")
+# Furthest a path's centre goes from the middle, in half-sides, with path="inside": where real
+# clips put a medium shape's centre (0.83) and a small one's (0.87) when its path ends at an edge.
+INSIDE = 0.85
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,13 @@ class ModelConfig:
     g_channels: int = 64  # at 4x4; halves at every doubling
     d_channels: int = 16  # at the core side; doubles at every halving (x2 in the video D)
     up_channels: int = 24
+    # the sprite's path: "free", p_t = p0 + t v; "inside", a path that fits in the frame stays in
+    # it, as real paths do, so a sprite cannot hide outside it (a longer one is centred). Absent
+    # from older configs: they mean "free"
+    path: str = "free"
+    # the path places the sprite's centre of mass, so where the object sits in its sprite moves
+    # nothing and cannot stand in for the path (README "The model"); older configs: False
+    centre: bool = False
     design: str = "sprite"  # see DESIGNS; README: why the sprite design
 
     def __post_init__(self):
@@ -47,6 +58,8 @@ class ModelConfig:
             raise UserError(f"size must equal core ({self.core}) or twice it, got {self.size}")
         if self.design not in DESIGNS:
             raise UserError(f"design must be one of {', '.join(DESIGNS)}, got {self.design!r}")
+        if self.path not in PATHS:
+            raise UserError(f"path must be one of {', '.join(PATHS)}, got {self.path!r}")
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -150,7 +163,8 @@ class SpriteGenerator(nn.Module):
         return (self.cfg.z_content + self.cfg.z_motion,)
 
     def parts(self, z: torch.Tensor, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(sprite (B, 4, S, S): RGB and alpha, path (B, T, 2): centres in frame units [-1, 1])."""
+        """(sprite (B, 4, S, S): RGB and alpha, path (B, T, 2): where the sprite's middle goes, in
+        frame units [-1, 1]; with cfg.centre, shifted so that its centre of mass follows the path)."""
         cfg = self.cfg
         e = self.text(ids)
         zc = z[:, : cfg.z_content]
@@ -159,8 +173,24 @@ class SpriteGenerator(nn.Module):
         alpha = torch.sigmoid(rgba[:, 3:]) * self.window  # clear at the sprite's edge: no box outline
         sprite = torch.cat([torch.tanh(rgba[:, :3]), alpha], 1)
         p = self.path(torch.cat([z, self.path_text(ids)], 1))
-        start, velocity = torch.tanh(p[:, :2]), p[:, 2:]
-        return sprite, start[:, None] + self.times[None, :, None] * velocity[:, None]
+        velocity = p[:, 2:]
+        if cfg.path == "free":
+            path = torch.tanh(p[:, :2])[:, None] + self.times[None, :, None] * velocity[:, None]
+        else:  # the midpoint ranges as far as the path's half-length allows: both ends stay inside
+            middle = (INSIDE - velocity.abs() / 2).clamp(min=0) * torch.tanh(p[:, :2])
+            path = middle[:, None] + (self.times[None, :, None] - 0.5) * velocity[:, None]
+        if cfg.centre:
+            path = path - self.span * self.centre_of(alpha)[:, None]
+        return sprite, path
+
+    def centre_of(self, alpha: torch.Tensor) -> torch.Tensor:
+        """(B, 1, S, S) alpha -> (B, 2) its centre of mass (x, y) in the sprite's [-1, 1] units;
+        the middle for an empty sprite."""
+        s = alpha.shape[-1]
+        u = (2 * torch.arange(s, device=alpha.device, dtype=alpha.dtype) + 1) / s - 1  # pixel centres
+        a = alpha[:, 0]
+        mass = a.sum((1, 2)).clamp(min=1e-3)
+        return torch.stack([(a.sum(1) * u).sum(1), (a.sum(2) * u).sum(1)], 1) / mass[:, None]
 
     def render(self, sprite: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
         """The sprite moved to every position of pos (B, T, 2) over a black background: (B, 3, T, side, side)."""
