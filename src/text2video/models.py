@@ -40,10 +40,12 @@ class ModelConfig:
     g_channels: int = 64  # at 4x4; halves at every doubling
     d_channels: int = 16  # at the core side; doubles at every halving (x2 in the video D)
     up_channels: int = 24
-    # the sprite's path: "free", p_t = p0 + t v; "inside", a path that fits in the frame stays in
-    # it, as real paths do, so a sprite cannot hide outside it (a longer one is centred). Absent
-    # from older configs: they mean "free"
+    # the sprite's path: "free", p_t = p0 + t v; "inside", kept in the frame as real paths are, so
+    # a sprite cannot hide outside it, nor rush through it. Absent from older configs: "free"
     path: str = "free"
+    # spread of the look encoder's first word vectors; 0: a word changes the look only as far as
+    # training moves it (README "The model"); older configs: 0.3
+    look_word_std: float = 0.3
     # the path places the sprite's centre of mass, so where the object sits in its sprite moves
     # nothing and cannot stand in for the path (README "The model"); older configs: False
     centre: bool = False
@@ -143,7 +145,7 @@ class SpriteGenerator(nn.Module):
         self.span = sprite / cfg.size
         c = cfg.g_channels
         # one encoder for the look and one for the path: each can learn to ignore the other's words
-        self.text = TextEncoder(vocab_size, cfg.text_dim)
+        self.text = TextEncoder(vocab_size, cfg.text_dim, init_std=cfg.look_word_std)
         self.path_text = TextEncoder(vocab_size, cfg.text_dim, pool="mean")
         self.look = mlp(cfg.z_content + cfg.text_dim, cfg.hidden, c * start * start)
         blocks, side = [], start
@@ -173,11 +175,13 @@ class SpriteGenerator(nn.Module):
         alpha = torch.sigmoid(rgba[:, 3:]) * self.window  # clear at the sprite's edge: no box outline
         sprite = torch.cat([torch.tanh(rgba[:, :3]), alpha], 1)
         p = self.path(torch.cat([z, self.path_text(ids)], 1))
-        velocity = p[:, 2:]
         if cfg.path == "free":
-            path = torch.tanh(p[:, :2])[:, None] + self.times[None, :, None] * velocity[:, None]
-        else:  # the midpoint ranges as far as the path's half-length allows: both ends stay inside
-            middle = (INSIDE - velocity.abs() / 2).clamp(min=0) * torch.tanh(p[:, :2])
+            path = torch.tanh(p[:, :2])[:, None] + self.times[None, :, None] * p[:, None, 2:]
+        else:
+            # no longer than the frame along either axis (linear while short), and the midpoint
+            # ranges as far as the path's half-length allows: both ends stay inside
+            velocity = 2 * INSIDE * torch.tanh(p[:, 2:] / (2 * INSIDE))
+            middle = (INSIDE - velocity.abs() / 2) * torch.tanh(p[:, :2])
             path = middle[:, None] + (self.times[None, :, None] - 0.5) * velocity[:, None]
         if cfg.centre:
             path = path - self.span * self.centre_of(alpha)[:, None]

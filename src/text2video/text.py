@@ -86,13 +86,13 @@ class TextEncoder(nn.Module):
     scale of "up right" that of "up", which suits an encoder that turns words into a velocity.
     """
 
-    def __init__(self, vocab_size: int, dim: int = 64, word_dim: int = 64, pool: str = "sum"):
+    def __init__(self, vocab_size: int, dim: int = 64, word_dim: int = 64, pool: str = "sum", init_std: float = 0.3):
         super().__init__()
         if pool not in ("sum", "mean"):
             raise ValueError(f"pool must be 'sum' or 'mean', got {pool!r}")
         self.pool = pool
         self.embed = nn.Embedding(vocab_size, word_dim, padding_idx=0)
-        nn.init.normal_(self.embed.weight, std=0.3)
+        nn.init.normal_(self.embed.weight, std=init_std)
         with torch.no_grad():
             self.embed.weight[0].zero_()
         self.mlp = nn.Sequential(nn.Linear(word_dim, dim), nn.LeakyReLU(0.2), nn.Linear(dim, dim))
