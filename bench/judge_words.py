@@ -52,7 +52,7 @@ def main():
     directory = ckpt.model_dir(args.run)
     config = json.loads((directory / "config.json").read_text())
     model = load(directory)
-    cfg = ModelConfig(**config["model"])
+    cfg = ModelConfig.from_json(config["model"])
     D = VideoDiscriminator(cfg, len(model.vocab)).eval()
     ckpt.load_weights(Path(directory) / "discriminators.safetensors", {"video_d": D})
     preset = config["preset"]["name"] if isinstance(config["preset"], dict) else config["preset"]

@@ -7,7 +7,7 @@ import torch
 
 import text2video
 from text2video.errors import UserError
-from text2video.models import INSIDE, ModelConfig, centred_crops, downsample, make_generator
+from text2video.models import EARLIER, INSIDE, ModelConfig, centred_crops, downsample, make_generator
 from text2video.train import Trainer, get_config
 
 
@@ -169,7 +169,7 @@ def test_image_discriminator_word_head_trains_a_step(tmp_path):
 
 
 def test_an_inside_path_keeps_every_centre_in_the_frame():
-    G = make_generator(ModelConfig(path="inside"), 40)
+    G = make_generator(ModelConfig(path="inside", centre=False), 40)
     with torch.no_grad():
         G.path[-1].weight.mul_(20)  # asks for paths far longer than the frame
     _, path = G.parts(3 * torch.randn(512, *G.noise_shape), torch.randint(1, 40, (512, 5)))
@@ -204,3 +204,12 @@ def test_look_words_that_start_at_zero_give_every_prompt_one_look_until_training
     assert not torch.allclose(G.path_text(ids)[0], G.path_text(ids)[1]), "the path must tell the words apart at once"
     trainer.train_step()
     assert G.text.embed.weight[vocab.index("up")].abs().sum() > 0, "training never moved a look word"
+
+
+def test_a_config_written_before_the_recipe_s_newer_fields_loads_as_it_was_trained():
+    data = ModelConfig().to_json()
+    for key in EARLIER:
+        del data[key]
+    old = ModelConfig.from_json(data)
+    assert (old.look_word_std, old.path, old.centre) == (0.3, "free", False)
+    assert ModelConfig.from_json(ModelConfig().to_json()) == ModelConfig()

@@ -40,15 +40,11 @@ class ModelConfig:
     g_channels: int = 64  # at 4x4; halves at every doubling
     d_channels: int = 16  # at the core side; doubles at every halving (x2 in the video D)
     up_channels: int = 24
-    # the sprite's path: "free", p_t = p0 + t v; "inside", kept in the frame as real paths are, so
-    # a sprite cannot hide outside it, nor rush through it. Absent from older configs: "free"
-    path: str = "free"
-    # spread of the look encoder's first word vectors; 0: a word changes the look only as far as
-    # training moves it (README "The model"); older configs: 0.3
-    look_word_std: float = 0.3
-    # the path places the sprite's centre of mass, so where the object sits in its sprite moves
-    # nothing and cannot stand in for the path (README "The model"); older configs: False
-    centre: bool = False
+    # The sprite design's recipe (README "The model"); a config written before a field existed
+    # means the value in EARLIER (from_json).
+    look_word_std: float = 0.0  # the look encoder's first word vectors: 0, one look for every prompt
+    path: str = "inside"  # kept in the frame as real paths are, so a sprite cannot hide; "free": p0 + t v
+    centre: bool = True  # the path places the sprite's centre of mass, not its middle
     design: str = "sprite"  # see DESIGNS; README: why the sprite design
 
     def __post_init__(self):
@@ -65,6 +61,14 @@ class ModelConfig:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ModelConfig":
+        return cls(**{**EARLIER, **data})
+
+
+# What a config that lacks these fields was trained with: the fields came later.
+EARLIER = {"look_word_std": 0.3, "path": "free", "centre": False}
 
 
 def mlp(*dims: int) -> nn.Sequential:

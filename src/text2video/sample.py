@@ -71,7 +71,7 @@ def load(directory: str | Path, device: str = "cpu") -> VideoModel:
     directory = ckpt.model_dir(directory)
     config = ckpt.verify(directory)
     try:
-        cfg = ModelConfig(**config["model"])
+        cfg = ModelConfig.from_json(config["model"])
         vocab = Vocabulary.from_json(config["vocabulary"])
     except (KeyError, TypeError) as e:
         raise UserError(f"{directory / 'config.json'} is missing or has a malformed field ({e})") from None

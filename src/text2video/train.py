@@ -80,7 +80,7 @@ class TrainConfig:
     @classmethod
     def from_json(cls, data: dict) -> "TrainConfig":
         data = dict(data)
-        data["model"] = ModelConfig(**data["model"])
+        data["model"] = ModelConfig.from_json(data["model"])
         data["betas"] = tuple(data["betas"])
         return cls(**data)
 
