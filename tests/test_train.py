@@ -213,3 +213,16 @@ def test_a_config_written_before_the_recipe_s_newer_fields_loads_as_it_was_train
     old = ModelConfig.from_json(data)
     assert (old.look_word_std, old.path, old.centre) == (0.3, "free", False)
     assert ModelConfig.from_json(ModelConfig().to_json()) == ModelConfig()
+
+
+def test_a_faint_haze_pulls_the_alpha_centre_and_hardly_the_light_centre():
+    s = make_generator(ModelConfig(), 40).window.shape[-1]
+    sprite = torch.ones(1, 4, s, s)  # white
+    sprite[0, 3] = 0.05  # a faint haze over the whole sprite
+    sprite[0, 3, 1:10, 1:10] = 1.0  # and the object, in the top-left corner
+    object_centre = (2 * 5.0 + 1) / s - 1  # the middle of pixels 1..9
+    off = {}
+    for on in ("alpha", "light"):
+        G = make_generator(ModelConfig(centre_on=on), 40)
+        off[on] = (G.centre_of(G.mass(sprite)) - object_centre).abs().max().item()
+    assert off["light"] < 0.02 and off["alpha"] > 0.1, off

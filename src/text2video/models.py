@@ -45,6 +45,9 @@ class ModelConfig:
     look_word_std: float = 0.0  # the look encoder's first word vectors: 0, one look for every prompt
     path: str = "inside"  # kept in the frame as real paths are, so a sprite cannot hide; "free": p0 + t v
     centre: bool = True  # the path places the sprite's centre of mass, not its middle
+    # what that mass is: "alpha"; or "light", the square of what the frame shows (alpha times
+    # brightness), so a faint wide haze cannot pull the centre away from the object
+    centre_on: str = "alpha"
     design: str = "sprite"  # see DESIGNS; README: why the sprite design
 
     def __post_init__(self):
@@ -56,6 +59,8 @@ class ModelConfig:
             raise UserError(f"size must equal core ({self.core}) or twice it, got {self.size}")
         if self.design not in DESIGNS:
             raise UserError(f"design must be one of {', '.join(DESIGNS)}, got {self.design!r}")
+        if self.centre_on not in ("alpha", "light"):
+            raise UserError(f"centre_on must be alpha or light, got {self.centre_on!r}")
         if self.path not in PATHS:
             raise UserError(f"path must be one of {', '.join(PATHS)}, got {self.path!r}")
 
@@ -68,7 +73,7 @@ class ModelConfig:
 
 
 # What a config that lacks these fields was trained with: the fields came later.
-EARLIER = {"look_word_std": 0.3, "path": "free", "centre": False}
+EARLIER = {"look_word_std": 0.3, "path": "free", "centre": False, "centre_on": "alpha"}
 
 
 def mlp(*dims: int) -> nn.Sequential:
@@ -188,11 +193,18 @@ class SpriteGenerator(nn.Module):
             middle = (INSIDE - velocity.abs() / 2) * torch.tanh(p[:, :2])
             path = middle[:, None] + (self.times[None, :, None] - 0.5) * velocity[:, None]
         if cfg.centre:
-            path = path - self.span * self.centre_of(alpha)[:, None]
+            path = path - self.span * self.centre_of(self.mass(sprite))[:, None]
         return sprite, path
 
+    def mass(self, sprite: torch.Tensor) -> torch.Tensor:
+        """(B, 4, S, S) sprite -> (B, 1, S, S) the mass whose centre the path places (cfg.centre_on)."""
+        alpha = sprite[:, 3:]
+        if self.cfg.centre_on == "alpha":
+            return alpha
+        return (alpha * (sprite[:, :3].mean(1, keepdim=True) + 1) / 2) ** 2  # what the frame shows, squared
+
     def centre_of(self, alpha: torch.Tensor) -> torch.Tensor:
-        """(B, 1, S, S) alpha -> (B, 2) its centre of mass (x, y) in the sprite's [-1, 1] units;
+        """(B, 1, S, S) mass -> (B, 2) its centre (x, y) in the sprite's [-1, 1] units;
         the middle for an empty sprite."""
         s = alpha.shape[-1]
         u = (2 * torch.arange(s, device=alpha.device, dtype=alpha.dtype) + 1) / s - 1  # pixel centres
