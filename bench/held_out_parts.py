@@ -19,7 +19,7 @@ import torch
 from text2video import load
 from text2video.errors import UserError
 from text2video.evaluate.analytic import score
-from text2video.presets import Split, get_preset
+from text2video.presets import Split, get_preset, trained_on
 from text2video.data import to_uint8
 from text2video.sample import clip_noise
 
@@ -73,9 +73,8 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     model = load(args.model)
-    preset = model.config.get("preset")
-    preset = get_preset(preset.get("name") if isinstance(preset, dict) else preset or "circles")
-    split = Split.from_json(model.config["split"]) if model.config.get("split") is not None else None
+    name, split = trained_on(model.config)
+    preset = get_preset(name or "circles")
     rows = parts_scores(model, preset, split, args.n, args.seed)
     columns = ("own", "seen look", "seen path")
     percent = lambda x: "-" if np.isnan(x) else f"{x:.1f}%"  # noqa: E731

@@ -20,7 +20,7 @@ import torch
 from text2video import checkpoint as ckpt
 from text2video.data import RealClips
 from text2video.models import ModelConfig, VideoDiscriminator, downsample
-from text2video.presets import Split
+from text2video.presets import trained_on
 from text2video.sample import load
 from text2video.synth import VideoConfig, attributes_for
 
@@ -55,8 +55,7 @@ def main():
     cfg = ModelConfig.from_json(config["model"])
     D = VideoDiscriminator(cfg, len(model.vocab)).eval()
     ckpt.load_weights(Path(directory) / "discriminators.safetensors", {"video_d": D})
-    preset = config["preset"]["name"] if isinstance(config["preset"], dict) else config["preset"]
-    split = Split.from_json(config["split"]) if config.get("split") is not None else None
+    preset, split = trained_on(config)
     video = VideoConfig.from_json(config["video"])
     real = RealClips(preset, video, split, np.random.default_rng(args.seed))
     videos, prompts, _ = real.batch(args.n)

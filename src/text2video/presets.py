@@ -125,6 +125,14 @@ PRESETS = {
 }
 
 
+def trained_on(config: dict) -> tuple[str | None, Split | None]:
+    """(preset name, split) of a saved model's config.json: `preset` is a name or {"name": ...};
+    None where the config does not say."""
+    preset = config.get("preset")
+    name = preset.get("name") if isinstance(preset, dict) else preset
+    return name, Split.from_json(config["split"]) if config.get("split") is not None else None
+
+
 def get_preset(name: str) -> Preset:
     try:
         return PRESETS[name]

@@ -48,7 +48,7 @@ def saved_model(directory: str, preset_name: str | None):
     """(generate, preset name, video config, split) of a saved model. Of its config.json this
     reads only `preset` (a name or {"name": ...}), `video` and `split`."""
     from ..files import read_json
-    from ..presets import Split
+    from ..presets import trained_on
     from ..synth import VideoConfig
 
     try:
@@ -57,15 +57,13 @@ def saved_model(directory: str, preset_name: str | None):
         raise UserError("no model loader is available yet (text2video.load); use --real to score real clips") from None
     model = load(directory)
     config = getattr(model, "config", None) or read_json(Path(directory) / "config.json", "model config")
-    preset = config.get("preset")
-    preset = preset.get("name") if isinstance(preset, dict) else preset
+    preset, split = trained_on(config)
     if preset_name and preset and preset_name != preset:
         raise UserError(f"--preset {preset_name} does not match the model's preset {preset}")
     try:
         video = VideoConfig.from_json(config["video"]) if "video" in config else VideoConfig()
     except TypeError as e:
         raise UserError(f"{directory}/config.json has a malformed video config ({e})") from None
-    split = Split.from_json(config["split"]) if config.get("split") is not None else None
     return (lambda prompts, n, seed: model.generate(prompts, n=n, seed=seed)), preset_name or preset, video, split
 
 
