@@ -23,6 +23,7 @@ from .text import TextEncoder
 
 DESIGNS = ("latent", "sprite", "tutorial")
 PATHS = ("free", "inside")
+CENTRES = ("alpha", "light")  # what the sprite's centre of mass weighs: ModelConfig.centre_on
 # Furthest a path's centre goes from the middle, in half-sides, with path="inside": where real
 # clips put a medium shape's centre (0.83) and a small one's (0.87) when its path ends at an edge.
 INSIDE = 0.85
@@ -41,8 +42,8 @@ class ModelConfig:
     d_channels: int = 16  # at the core side; doubles at every halving (x2 in the video D)
     up_channels: int = 24
     # Options of the sprite design (README "The model"); a config written before a field existed
-    # means the value in EARLIER (from_json). model/circles sets the first three; as defaults they
-    # met the bar on 1 seed in 3, fewer than the free path (README Results), so they are off.
+    # means the value in EARLIER (from_json). model/circles sets the first three; as defaults two
+    # seeds of three hid the object and failed far below the free path's seeds (README Results).
     look_word_std: float = 0.3  # the look encoder's first word vectors; 0: one look for every prompt
     path: str = "free"  # "inside": kept in the frame as real paths are, so a sprite cannot hide
     centre: bool = False  # the path places the sprite's centre of mass, not its middle
@@ -60,8 +61,8 @@ class ModelConfig:
             raise UserError(f"size must equal core ({self.core}) or twice it, got {self.size}")
         if self.design not in DESIGNS:
             raise UserError(f"design must be one of {', '.join(DESIGNS)}, got {self.design!r}")
-        if self.centre_on not in ("alpha", "light"):
-            raise UserError(f"centre_on must be alpha or light, got {self.centre_on!r}")
+        if self.centre_on not in CENTRES:
+            raise UserError(f"centre_on must be one of {', '.join(CENTRES)}, got {self.centre_on!r}")
         if self.path not in PATHS:
             raise UserError(f"path must be one of {', '.join(PATHS)}, got {self.path!r}")
 
@@ -204,14 +205,14 @@ class SpriteGenerator(nn.Module):
             return alpha
         return (alpha * (sprite[:, :3].mean(1, keepdim=True) + 1) / 2) ** 2  # what the frame shows, squared
 
-    def centre_of(self, alpha: torch.Tensor) -> torch.Tensor:
+    def centre_of(self, mass: torch.Tensor) -> torch.Tensor:
         """(B, 1, S, S) mass -> (B, 2) its centre (x, y) in the sprite's [-1, 1] units;
         the middle for an empty sprite."""
-        s = alpha.shape[-1]
-        u = (2 * torch.arange(s, device=alpha.device, dtype=alpha.dtype) + 1) / s - 1  # pixel centres
-        a = alpha[:, 0]
-        mass = a.sum((1, 2)).clamp(min=1e-3)
-        return torch.stack([(a.sum(1) * u).sum(1), (a.sum(2) * u).sum(1)], 1) / mass[:, None]
+        s = mass.shape[-1]
+        u = (2 * torch.arange(s, device=mass.device, dtype=mass.dtype) + 1) / s - 1  # pixel centres
+        m = mass[:, 0]
+        total = m.sum((1, 2)).clamp(min=1e-3)
+        return torch.stack([(m.sum(1) * u).sum(1), (m.sum(2) * u).sum(1)], 1) / total[:, None]
 
     def render(self, sprite: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
         """The sprite moved to every position of pos (B, T, 2) over a black background: (B, 3, T, side, side)."""
