@@ -211,7 +211,7 @@ def test_a_config_written_before_the_recipe_s_newer_fields_loads_as_it_was_train
     for key in EARLIER:
         del data[key]
     old = ModelConfig.from_json(data)
-    assert (old.look_word_std, old.path, old.centre) == (0.3, "free", False)
+    assert (old.look_word_std, old.path, old.centre, old.sprite_prior) == (0.3, "free", False, 0.0)
     assert ModelConfig.from_json(ModelConfig().to_json()) == ModelConfig()
 
 
@@ -226,3 +226,44 @@ def test_a_faint_haze_pulls_the_alpha_centre_and_hardly_the_light_centre():
         G = make_generator(ModelConfig(centre_on=on), 40)
         off[on] = (G.centre_of(G.mass(sprite)) - object_centre).abs().max().item()
     assert off["light"] < 0.02 and off["alpha"] > 0.1, off
+
+
+def test_a_sprite_prior_starts_every_sprite_as_a_disc_in_its_middle():
+    ids = torch.randint(1, 40, (16, 5))
+    z = torch.randn(16, 24, generator=torch.Generator().manual_seed(0))
+    middle_over_edge = {}
+    for prior in (0.0, 3.0):
+        torch.manual_seed(0)  # the same untrained weights
+        G = make_generator(ModelConfig(sprite_prior=prior), 40)
+        alpha = G.parts(z, ids)[0][:, 3]  # (B, S, S)
+        s = alpha.shape[-1]
+        middle = alpha[:, s // 2 - 2 : s // 2 + 2, s // 2 - 2 : s // 2 + 2].mean((1, 2))
+        ring = alpha[:, 2:-2, 2:-2].clone()
+        ring[:, 2:-2, 2:-2] = float("nan")  # the second and third rings in from the edge
+        middle_over_edge[prior] = (middle / ring.nanmean((1, 2))).min().item()
+    assert middle_over_edge[3.0] > 5 and middle_over_edge[0.0] < 2, middle_over_edge
+
+
+def test_r1_smooths_the_discriminators_at_real_data(tmp_path):
+    """Same seed, same batches: with R1 the discriminators' scores are flatter around real inputs."""
+    def steepness(r1):
+        trainer = Trainer(get_config("tiny", r1=r1, r1_every=1), "circles", tmp_path / f"r1-{r1}", seed=0)
+        for _ in range(8):
+            trainer.train_step()
+            trainer.step += 1
+        torch.manual_seed(5)
+        real64, prompts, _ = trainer.real.batch(4)
+        ids = trainer.vocab.batch(prompts)
+        return trainer.r1_penalty(downsample(real64, 2), real64, ids, ids.repeat_interleave(trainer.cfg.image_frames, 0)).item()
+
+    assert steepness(100.0) < 0.5 * steepness(0.0)
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"r1": -1.0}, "r1 must be >= 0"),
+    ({"r1_every": 0}, "r1_every >= 1"),
+    ({"d_lr_scale": 0.0}, "d_lr_scale must be positive"),
+])
+def test_impossible_discriminator_settings_are_refused(overrides, message):
+    with pytest.raises(UserError, match=message):
+        get_config("tiny", **overrides)

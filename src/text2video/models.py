@@ -27,6 +27,9 @@ CENTRES = ("alpha", "light")  # what the sprite's centre of mass weighs: ModelCo
 # Furthest a path's centre goes from the middle, in half-sides, with path="inside": where real
 # clips put a medium shape's centre (0.83) and a small one's (0.87) when its path ends at an edge.
 INSIDE = 0.85
+# Where ModelConfig.sprite_prior crosses 0, in sprite half-widths: about a medium shape's
+# half-width (0.085 of the side in a sprite of 0.375 of it: 0.45).
+PRIOR_RADIUS = 0.5
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,10 @@ class ModelConfig:
     # what that mass is: "alpha"; or "light", the square of what the frame shows (alpha times
     # brightness), so a faint wide haze cannot pull the centre away from the object
     centre_on: str = "alpha"
+    # >0: a fixed logit added to the sprite's alpha, this much at its middle, 0 at PRIOR_RADIUS and
+    # falling linearly beyond: the first sprites are a soft grey disc in the middle, visible from
+    # step 0, instead of a square the generator learns first to darken (README: why)
+    sprite_prior: float = 0.0
     design: str = "sprite"  # see DESIGNS; README: why the sprite design
 
     def __post_init__(self):
@@ -75,7 +82,7 @@ class ModelConfig:
 
 
 # What a config that lacks these fields was trained with: the fields came later.
-EARLIER = {"look_word_std": 0.3, "path": "free", "centre": False, "centre_on": "alpha"}
+EARLIER = {"look_word_std": 0.3, "path": "free", "centre": False, "centre_on": "alpha", "sprite_prior": 0.0}
 
 
 def mlp(*dims: int) -> nn.Sequential:
@@ -170,6 +177,9 @@ class SpriteGenerator(nn.Module):
         ramp = (torch.arange(sprite) + 0.5).clamp(max=sprite - torch.arange(sprite) - 0.5)  # distance to the edge
         edge = (ramp - 0.5).clamp(0, 1)  # 0 on the outermost pixels, 1 from the second ring in
         self.register_buffer("window", (edge[:, None] * edge[None, :])[None, None], persistent=False)
+        u = (2 * torch.arange(sprite) + 1) / sprite - 1  # pixel centres in sprite half-widths
+        r = (u[:, None] ** 2 + u[None, :] ** 2).sqrt()
+        self.register_buffer("prior", (cfg.sprite_prior * (1 - r / PRIOR_RADIUS))[None, None], persistent=False)
 
     @property
     def noise_shape(self) -> tuple[int, ...]:
@@ -183,7 +193,7 @@ class SpriteGenerator(nn.Module):
         zc = z[:, : cfg.z_content]
         x = rearrange(self.look(torch.cat([zc, e], 1)), "b (c y x) -> b c y x", y=3, x=3)
         rgba = self.to_rgba(with_coords(self.blocks(x)))
-        alpha = torch.sigmoid(rgba[:, 3:]) * self.window  # clear at the sprite's edge: no box outline
+        alpha = torch.sigmoid(rgba[:, 3:] + self.prior) * self.window  # clear at the sprite's edge: no box outline
         sprite = torch.cat([torch.tanh(rgba[:, :3]), alpha], 1)
         p = self.path(torch.cat([z, self.path_text(ids)], 1))
         if cfg.path == "free":

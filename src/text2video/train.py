@@ -51,6 +51,11 @@ class TrainConfig:
     diversity: float = 0.0  # weight of the mode-seeking term (MSGAN): different noise, different clip
     words: float = 1.0  # weight of the word-naming head of the video discriminator (AC-GAN style)
     ema: float = 0.995  # ship a moving average of the generator; 0: the live one (README: why)
+    # R1 (Mescheder et al. 2018): gamma/2 times the squared gradient of the discriminators' scores
+    # at real inputs, every r1_every steps (lazy, as StyleGAN2) and scaled by it; 0: none
+    r1: float = 0.0
+    r1_every: int = 4
+    d_lr_scale: float = 1.0  # the discriminators' learning rate is lr times this
     upsampler_every: int = 2  # upsampler steps are cheaper than GAN steps; not every step
     checkpoint_every: int = 250
     sample_every: int = 250
@@ -71,6 +76,10 @@ class TrainConfig:
         if self.window and self.model.design != "sprite":
             raise UserError(f"window needs the sprite design, whose path can be held apart from its look; "
                             f"got design {self.model.design!r}: set window=0")
+        if self.r1 < 0 or self.r1_every < 1:
+            raise UserError(f"r1 must be >= 0 and r1_every >= 1, got r1={self.r1}, r1_every={self.r1_every}")
+        if not self.d_lr_scale > 0:
+            raise UserError(f"d_lr_scale must be positive, got {self.d_lr_scale}")
         if self.window and not self.image_frames:
             raise UserError("window judges the frames picked for the image discriminator: image_frames must be > 0")
 
@@ -210,7 +219,7 @@ class Trainer:
         critics = [p for d in (self.Dv, self.Di, self.Dw) if d is not None for p in d.parameters()]
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.opt_g = torch.optim.Adam([p for p in self.G.parameters() if p.requires_grad], cfg.lr, cfg.betas)
-        self.opt_d = torch.optim.Adam(critics, cfg.lr, cfg.betas)
+        self.opt_d = torch.optim.Adam(critics, cfg.lr * cfg.d_lr_scale, cfg.betas)
         self.opt_u = torch.optim.Adam(self.U.parameters(), 1e-3)
         self.step, self.elapsed = 0, 0.0
         # bf16 autocast where supported (no loss scaling needed); fp16 with a scaler on older GPUs
@@ -314,6 +323,24 @@ class Trainer:
         frames = rearrange(self.G.render(sprite, still), "b c k h w -> (b k) c h w")
         return g_loss(self.cfg.loss, self.Dw(centred_crops(frames, self.cfg.window), frame_ids))
 
+    def r1_penalty(self, real: torch.Tensor, real64: torch.Tensor, ids: torch.Tensor,
+                   frame_ids: torch.Tensor) -> torch.Tensor:
+        """Mean squared norm of the gradient of each discriminator's score at real inputs, summed
+        over discriminators: it keeps them smooth where the data is, so an early, too-sure
+        discriminator cannot leave the generator with steep and useless gradients."""
+        scores, inputs = [], []
+        with self._autocast():
+            if self.Dv is not None:
+                clips = real.detach().requires_grad_(True)
+                scores.append(self.Dv(clips, ids).float().sum())
+                inputs.append(clips)
+            if self.cfg.image_frames:
+                frames = self.frames_for_image_d(real64, real, self.cfg.image_frames).detach().requires_grad_(True)
+                scores.append(self.Di(frames, frame_ids).float().sum())
+                inputs.append(frames)
+        grads = torch.autograd.grad(scores, inputs, create_graph=True)
+        return sum(g.float().pow(2).flatten(1).sum(1).mean() for g in grads)
+
     def train_step(self) -> dict:
         cfg, dev = self.cfg, self.device
         real64, prompts, wrong = self.real.batch(self.batch)
@@ -346,6 +373,8 @@ class Trainer:
                 if cfg.image_words:
                     loss_d = loss_d + cfg.image_words * F.binary_cross_entropy_with_logits(
                         self.Di.words(i_real), frame_bag)
+        if cfg.r1 and self.step % cfg.r1_every == 0:
+            loss_d = loss_d + cfg.r1 * cfg.r1_every / 2 * self.r1_penalty(real, real64, ids, frame_ids)
         if not self.dist.all_finite(loss_d):
             return {"skipped": 1}
         self._backward(loss_d, self.opt_d)
