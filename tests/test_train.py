@@ -228,20 +228,22 @@ def test_a_faint_haze_pulls_the_alpha_centre_and_hardly_the_light_centre():
     assert off["light"] < 0.02 and off["alpha"] > 0.1, off
 
 
-def test_a_sprite_prior_starts_every_sprite_as_a_disc_in_its_middle():
+def test_a_sprite_prior_starts_every_sprite_as_a_white_disc_in_its_middle():
     ids = torch.randint(1, 40, (16, 5))
     z = torch.randn(16, 24, generator=torch.Generator().manual_seed(0))
-    middle_over_edge = {}
+    middle_over_edge, white = {}, {}
     for prior in (0.0, 3.0):
         torch.manual_seed(0)  # the same untrained weights
         G = make_generator(ModelConfig(sprite_prior=prior), 40)
-        alpha = G.parts(z, ids)[0][:, 3]  # (B, S, S)
-        s = alpha.shape[-1]
+        sprite = G.parts(z, ids)[0]
+        alpha, s = sprite[:, 3], sprite.shape[-1]  # (B, S, S)
+        white[prior] = sprite[:, :3, s // 2 - 4 : s // 2 + 4, s // 2 - 4 : s // 2 + 4].mean().item()  # -1 black, 1 white
         middle = alpha[:, s // 2 - 2 : s // 2 + 2, s // 2 - 2 : s // 2 + 2].mean((1, 2))
         ring = alpha[:, 2:-2, 2:-2].clone()
         ring[:, 2:-2, 2:-2] = float("nan")  # the second and third rings in from the edge
         middle_over_edge[prior] = (middle / ring.nanmean((1, 2))).min().item()
     assert middle_over_edge[3.0] > 5 and middle_over_edge[0.0] < 2, middle_over_edge
+    assert white[3.0] > 0.8 and white[0.0] < 0.5, white
 
 
 def test_r1_smooths_the_discriminators_at_real_data(tmp_path):

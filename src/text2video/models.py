@@ -54,8 +54,8 @@ class ModelConfig:
     # brightness), so a faint wide haze cannot pull the centre away from the object
     centre_on: str = "alpha"
     # >0: a fixed logit added to the sprite's alpha, this much at its middle, 0 at PRIOR_RADIUS and
-    # falling linearly beyond: the first sprites are a soft grey disc in the middle, visible from
-    # step 0, instead of a square the generator learns first to darken (README: why)
+    # falling linearly beyond, and RGB starting white: the first sprites are a soft white disc,
+    # not a grey square, which the generator learnt first to darken and then hid (README: why)
     sprite_prior: float = 0.0
     design: str = "sprite"  # see DESIGNS; README: why the sprite design
 
@@ -172,6 +172,9 @@ class SpriteGenerator(nn.Module):
             c, side = c // 2, side * 2
         self.blocks = nn.Sequential(*blocks)
         self.to_rgba = nn.Conv2d(c + 2, 4, 3, padding=1)
+        if cfg.sprite_prior:
+            with torch.no_grad():
+                self.to_rgba.bias[:3] = 2.0  # tanh(2) = 0.96: white
         self.path = mlp(cfg.z_content + cfg.z_motion + cfg.text_dim, cfg.hidden, cfg.hidden, 4)
         self.register_buffer("times", torch.linspace(0, 1, cfg.frames), persistent=False)
         ramp = (torch.arange(sprite) + 0.5).clamp(max=sprite - torch.arange(sprite) - 0.5)  # distance to the edge
