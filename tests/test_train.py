@@ -168,8 +168,9 @@ def test_image_discriminator_word_head_trains_a_step(tmp_path):
     assert np.isfinite(stats["loss_d"]) and not torch.equal(before, trainer.Di.words.weight)
 
 
-def test_an_inside_path_keeps_every_centre_in_the_frame():
-    G = make_generator(ModelConfig(path="inside", centre=False), 40)
+@pytest.mark.parametrize("path", ["inside", "sine"])
+def test_an_inside_path_keeps_every_centre_in_the_frame(path):
+    G = make_generator(ModelConfig(path=path, centre=False), 40)
     with torch.no_grad():
         G.path[-1].weight.mul_(20)  # asks for paths far longer than the frame
     _, path = G.parts(3 * torch.randn(512, *G.noise_shape), torch.randint(1, 40, (512, 5)))
@@ -190,8 +191,25 @@ def test_a_centred_sprite_puts_its_centre_of_mass_on_the_path():
     torch.testing.assert_close(centre, (at + 1) * 32 - 0.5, atol=1e-3, rtol=0)  # pixel centres
 
 
+def test_a_sine_path_is_never_stuck_where_a_tanh_path_saturates():
+    """A midpoint the generator has pushed far out (raw outputs 3 to 6) still gets a gradient
+    with the sine bound; with tanh it gets almost none, and stays."""
+    pull = {}
+    for path in ("inside", "sine"):
+        G = make_generator(ModelConfig(path=path, centre=False), 40)
+        raw = torch.zeros(64, 4)
+        raw[:, :2] = torch.linspace(3, 6, 64)[:, None]  # midpoints far out, no motion
+        raw.requires_grad_(True)
+        del G.path
+        G.path = lambda _, raw=raw: raw  # the path head's output, set by hand
+        _, track = G.parts(torch.zeros(64, *G.noise_shape), torch.ones(64, 5, dtype=torch.long))
+        track.sum().backward()
+        pull[path] = raw.grad[:, :2].abs().mean().item()
+    assert pull["inside"] < 0.1 and pull["sine"] > 5 * pull["inside"], pull
+
+
 def test_an_unknown_path_is_refused():
-    with pytest.raises(UserError, match="path must be one of free, inside, got 'sideways'"):
+    with pytest.raises(UserError, match="path must be one of free, inside, sine, got 'sideways'"):
         get_config("tiny", path="sideways")
 
 

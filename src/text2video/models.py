@@ -22,7 +22,7 @@ from .text import TextEncoder
 
 
 DESIGNS = ("latent", "sprite", "tutorial")
-PATHS = ("free", "inside")
+PATHS = ("free", "inside", "sine")
 CENTRES = ("alpha", "light")  # what the sprite's centre of mass weighs: ModelConfig.centre_on
 # Furthest a path's centre goes from the middle, in half-sides, with path="inside": where real
 # clips put a medium shape's centre (0.83) and a small one's (0.87) when its path ends at an edge.
@@ -203,9 +203,12 @@ class SpriteGenerator(nn.Module):
             path = torch.tanh(p[:, :2])[:, None] + self.times[None, :, None] * p[:, None, 2:]
         else:
             # no longer than the frame along either axis (linear while short), and the midpoint
-            # ranges as far as the path's half-length allows: both ends stay inside
-            velocity = 2 * INSIDE * torch.tanh(p[:, 2:] / (2 * INSIDE))
-            middle = (INSIDE - velocity.abs() / 2) * torch.tanh(p[:, :2])
+            # ranges as far as the path's half-length allows: both ends stay inside. "sine" bounds
+            # with a sine, which has no flat tail: a midpoint pushed to a corner by tanh's saturated
+            # tail got a 600th of its gradient there and stayed, the sprite parked still (README)
+            bound = torch.tanh if cfg.path == "inside" else torch.sin
+            velocity = 2 * INSIDE * bound(p[:, 2:] / (2 * INSIDE))
+            middle = (INSIDE - velocity.abs() / 2) * bound(p[:, :2])
             path = middle[:, None] + (self.times[None, :, None] - 0.5) * velocity[:, None]
         if cfg.centre:
             path = path - self.span * self.centre_of(self.mass(sprite))[:, None]
