@@ -140,14 +140,26 @@ def test_window_discriminator_reads_the_prompt_and_trains_a_step(tmp_path):
     assert any(not torch.equal(a, p) for a, p in zip(before, trainer.Dw.parameters()))
 
 
-def test_window_discriminator_teaches_the_look_and_not_the_path(tmp_path):
-    trainer = Trainer(get_config("tiny", window=8), "circles", tmp_path / "run", seed=0)
+@pytest.mark.parametrize("judge", ["image", "window"])
+def test_look_discriminators_teach_the_look_and_not_the_path(tmp_path, judge):
+    trainer = Trainer(get_config("tiny", window=8, image_look=True), "circles", tmp_path / "run", seed=0)
     G = trainer.G
     ids = trainer.vocab.batch(["circle moving up"] * 4)
     sprite, path = G.parts(torch.randn(4, *G.noise_shape), ids)
-    trainer.window_loss_g(sprite, path, ids.repeat_interleave(trainer.cfg.image_frames, 0)).backward()
+    frames = trainer.still_frames(sprite, path)
+    frame_ids = ids.repeat_interleave(trainer.cfg.image_frames, 0)
+    score = trainer.Di(frames) if judge == "image" else trainer.Dw(centred_crops(frames, 8), frame_ids)
+    score.mean().backward()
     assert all(p.grad is None for p in [*G.path.parameters(), *G.path_text.parameters()])
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in G.blocks.parameters())
+
+
+def test_image_look_trains_a_step_and_needs_the_sprite_design(tmp_path):
+    trainer = Trainer(get_config("tiny", image_look=True), "circles", tmp_path / "run", seed=0)
+    stats = trainer.train_step()
+    assert np.isfinite(stats["loss_d"]) and np.isfinite(stats["loss_g"])
+    with pytest.raises(UserError, match="image_look needs the sprite design"):
+        get_config("tiny", image_look=True, design="latent")
 
 
 @pytest.mark.parametrize("overrides, message", [

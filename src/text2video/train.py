@@ -43,6 +43,10 @@ class TrainConfig:
     image_frames: int = 2  # frames per clip shown to the image discriminator
     image_text: bool = False  # it also reads the prompt (projection): shape, colour, size per prompt
     image_words: float = 0.0  # weight of its word-naming head (AC-GAN style, as `words` for the video D)
+    # the image discriminator's gradient reaches the sprite only: its frames are drawn again with
+    # the path detached, as the window discriminator's are (sprite design); else a sprite that
+    # looked wrong was moved off the frame by it instead of being fixed (README: why)
+    image_look: bool = False
     # >0: a window discriminator judges a window this wide centred on the object, in the same frames;
     # its gradient reaches the sprite, not the path (README: why)
     window: int = 0
@@ -80,6 +84,9 @@ class TrainConfig:
             raise UserError(f"r1 must be >= 0 and r1_every >= 1, got r1={self.r1}, r1_every={self.r1_every}")
         if not self.d_lr_scale > 0:
             raise UserError(f"d_lr_scale must be positive, got {self.d_lr_scale}")
+        if self.image_look and self.model.design != "sprite":
+            raise UserError(f"image_look needs the sprite design, whose path can be held apart from its look; "
+                            f"got design {self.model.design!r}: set image_look=false")
         if self.window and not self.image_frames:
             raise UserError("window judges the frames picked for the image discriminator: image_frames must be > 0")
 
@@ -313,15 +320,13 @@ class Trainer:
         """k random frames per clip, at full size when the generator draws at full size."""
         return some_frames(full if self.image_full else core, k)
 
-    def window_loss_g(self, sprite: torch.Tensor, path: torch.Tensor, frame_ids: torch.Tensor) -> torch.Tensor:
-        """The window discriminator's verdict on k frames a clip, redrawn with the path held still:
-        its gradient shapes the sprite only. (Through the frames it would also move the path, and
-        measured so, clips stopped moving.)"""
-        k = self.cfg.image_frames
-        idx = pick_frames(*path.shape[:2], k, path.device)
+    def still_frames(self, sprite: torch.Tensor, path: torch.Tensor) -> torch.Tensor:
+        """k random frames a clip, redrawn with the path held still: (B*k, 3, H, W) whose gradient
+        shapes the sprite only. (Through the frames a look discriminator also moves the path:
+        measured so, clips stopped moving, or were moved off the frame.)"""
+        idx = pick_frames(*path.shape[:2], self.cfg.image_frames, path.device)
         still = path.detach().gather(1, idx[..., None].expand(-1, -1, 2))  # (B, k, 2)
-        frames = rearrange(self.G.render(sprite, still), "b c k h w -> (b k) c h w")
-        return g_loss(self.cfg.loss, self.Dw(centred_crops(frames, self.cfg.window), frame_ids))
+        return rearrange(self.G.render(sprite, still), "b c k h w -> (b k) c h w")
 
     def r1_penalty(self, real: torch.Tensor, real64: torch.Tensor, ids: torch.Tensor,
                    frame_ids: torch.Tensor) -> torch.Tensor:
@@ -381,8 +386,9 @@ class Trainer:
 
         with self._autocast():
             z = noise()
-            if self.Dw is not None:
+            if self.Dw is not None or cfg.image_look:
                 sprite, path = self.G.parts(z, ids)
+                still = self.still_frames(sprite, path)
                 fake_full = self.G.render(sprite, path)
             else:
                 fake_full = self.G(z, ids)
@@ -394,10 +400,10 @@ class Trainer:
                 if cfg.words:
                     loss_g = loss_g + cfg.words * F.binary_cross_entropy_with_logits(self.Dv.words(f_fake), bag)
             if k:
-                i_fake = self.Di.features(self.frames_for_image_d(fake_full, fake, k))
+                i_fake = self.Di.features(still if cfg.image_look else self.frames_for_image_d(fake_full, fake, k))
                 loss_g = loss_g + g_loss(cfg.loss, self.Di.score(i_fake, frame_ids))
                 if self.Dw is not None:
-                    loss_g = loss_g + self.window_loss_g(sprite, path, frame_ids)
+                    loss_g = loss_g + g_loss(cfg.loss, self.Dw(centred_crops(still, cfg.window), frame_ids))
                 if cfg.image_words:
                     loss_g = loss_g + cfg.image_words * F.binary_cross_entropy_with_logits(
                         self.Di.words(i_fake), frame_bag)
