@@ -85,6 +85,11 @@ class ModelConfig:
 EARLIER = {"look_word_std": 0.3, "path": "free", "centre": False, "centre_on": "alpha", "sprite_prior": 0.0}
 
 
+def pixel_centres(n: int, device=None, dtype=None) -> torch.Tensor:
+    """(n,) the centres of n pixels in [-1, 1] units: -1 + 1/n, ..., 1 - 1/n."""
+    return (2 * torch.arange(n, device=device, dtype=dtype) + 1) / n - 1
+
+
 def mlp(*dims: int) -> nn.Sequential:
     layers = []
     for a, b in zip(dims[:-1], dims[1:]):
@@ -180,7 +185,7 @@ class SpriteGenerator(nn.Module):
         ramp = (torch.arange(sprite) + 0.5).clamp(max=sprite - torch.arange(sprite) - 0.5)  # distance to the edge
         edge = (ramp - 0.5).clamp(0, 1)  # 0 on the outermost pixels, 1 from the second ring in
         self.register_buffer("window", (edge[:, None] * edge[None, :])[None, None], persistent=False)
-        u = (2 * torch.arange(sprite) + 1) / sprite - 1  # pixel centres in sprite half-widths
+        u = pixel_centres(sprite)  # in sprite half-widths
         r = (u[:, None] ** 2 + u[None, :] ** 2).sqrt()
         self.register_buffer("prior", (cfg.sprite_prior * (1 - r / PRIOR_RADIUS))[None, None], persistent=False)
 
@@ -225,7 +230,7 @@ class SpriteGenerator(nn.Module):
         """(B, 1, S, S) mass -> (B, 2) its centre (x, y) in the sprite's [-1, 1] units;
         the middle for an empty sprite."""
         s = mass.shape[-1]
-        u = (2 * torch.arange(s, device=mass.device, dtype=mass.dtype) + 1) / s - 1  # pixel centres
+        u = pixel_centres(s, mass.device, mass.dtype)
         m = mass[:, 0]
         total = m.sum((1, 2)).clamp(min=1e-3)
         return torch.stack([(m.sum(1) * u).sum(1), (m.sum(2) * u).sum(1)], 1) / total[:, None]

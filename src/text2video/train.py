@@ -77,16 +77,14 @@ class TrainConfig:
         if self.window and not (8 <= self.window <= self.model.size and self.window % 8 == 0):
             raise UserError(f"window must be 0 or a multiple of 8 from 8 to the frame size {self.model.size}, "
                             f"got {self.window}")
-        if self.window and self.model.design != "sprite":
-            raise UserError(f"window needs the sprite design, whose path can be held apart from its look; "
-                            f"got design {self.model.design!r}: set window=0")
+        for option, off in (("window", "0"), ("image_look", "false")):
+            if getattr(self, option) and self.model.design != "sprite":
+                raise UserError(f"{option} needs the sprite design, whose path can be held apart from its look; "
+                                f"got design {self.model.design!r}: set {option}={off}")
         if self.r1 < 0 or self.r1_every < 1:
             raise UserError(f"r1 must be >= 0 and r1_every >= 1, got r1={self.r1}, r1_every={self.r1_every}")
         if not self.d_lr_scale > 0:
             raise UserError(f"d_lr_scale must be positive, got {self.d_lr_scale}")
-        if self.image_look and self.model.design != "sprite":
-            raise UserError(f"image_look needs the sprite design, whose path can be held apart from its look; "
-                            f"got design {self.model.design!r}: set image_look=false")
         if self.window and not self.image_frames:
             raise UserError("window judges the frames picked for the image discriminator: image_frames must be > 0")
 
