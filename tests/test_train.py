@@ -154,6 +154,18 @@ def test_look_discriminators_teach_the_look_and_not_the_path(tmp_path, judge):
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in G.blocks.parameters())
 
 
+@pytest.mark.parametrize("video_path", [False, True])
+def test_video_path_keeps_the_video_discriminator_from_the_look(tmp_path, video_path):
+    trainer = Trainer(get_config("tiny", image_look=True, video_path=video_path), "circles", tmp_path / "run", seed=0)
+    G = trainer.G
+    ids = trainer.vocab.batch(["circle moving up"] * 4)
+    clips, _ = trainer.generated(torch.randn(4, *G.noise_shape), ids)
+    trainer.Dv(trainer.at_core(clips), ids).mean().backward()
+    look = [*G.text.parameters(), *G.look.parameters(), *G.blocks.parameters(), *G.to_rgba.parameters()]
+    assert all(p.grad is None for p in look) == video_path
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in G.path.parameters())
+
+
 def test_image_look_trains_a_step_and_needs_the_sprite_design(tmp_path):
     trainer = Trainer(get_config("tiny", image_look=True), "circles", tmp_path / "run", seed=0)
     stats = trainer.train_step()
@@ -295,6 +307,8 @@ def test_r1_smooths_the_discriminators_at_real_data(tmp_path):
     ({"r1": -1.0}, "r1 must be >= 0"),
     ({"r1_every": 0}, "r1_every >= 1"),
     ({"d_lr_scale": 0.0}, "d_lr_scale must be positive"),
+    ({"video_path": True}, "set image_look=true with it"),
+    ({"video_path": True, "image_look": True, "design": "latent"}, "image_look needs the sprite design"),
 ])
 def test_impossible_discriminator_settings_are_refused(overrides, message):
     with pytest.raises(UserError, match=message):

@@ -196,13 +196,21 @@ class SpriteGenerator(nn.Module):
     def parts(self, z: torch.Tensor, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(sprite (B, 4, S, S): RGB and alpha, path (B, T, 2): where the sprite's middle goes, in
         frame units [-1, 1]; with cfg.centre, shifted so that its centre of mass follows the path)."""
-        cfg = self.cfg
+        sprite = self.draw_sprite(z, ids)
+        return sprite, self.place(z, ids, sprite)
+
+    def draw_sprite(self, z: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        """(B, 4, S, S) the sprite: RGB in [-1, 1] and alpha in [0, 1], from content noise and text."""
         e = self.text(ids)
-        zc = z[:, : cfg.z_content]
+        zc = z[:, : self.cfg.z_content]
         x = rearrange(self.look(torch.cat([zc, e], 1)), "b (c y x) -> b c y x", y=3, x=3)
         rgba = self.to_rgba(with_coords(self.blocks(x)))
         alpha = torch.sigmoid(rgba[:, 3:] + self.prior) * self.window  # clear at the sprite's edge: no box outline
-        sprite = torch.cat([torch.tanh(rgba[:, :3]), alpha], 1)
+        return torch.cat([torch.tanh(rgba[:, :3]), alpha], 1)
+
+    def place(self, z: torch.Tensor, ids: torch.Tensor, sprite: torch.Tensor) -> torch.Tensor:
+        """(B, T, 2) the path of `sprite` (parts); the sprite only shifts it, with cfg.centre."""
+        cfg = self.cfg
         p = self.path(torch.cat([z, self.path_text(ids)], 1))
         if cfg.path == "free":
             path = torch.tanh(p[:, :2])[:, None] + self.times[None, :, None] * p[:, None, 2:]
@@ -217,7 +225,7 @@ class SpriteGenerator(nn.Module):
             path = middle[:, None] + (self.times[None, :, None] - 0.5) * velocity[:, None]
         if cfg.centre:
             path = path - self.span * self.centre_of(self.mass(sprite))[:, None]
-        return sprite, path
+        return path
 
     def mass(self, sprite: torch.Tensor) -> torch.Tensor:
         """(B, 4, S, S) sprite -> (B, 1, S, S) the mass whose centre the path places (cfg.centre_on)."""

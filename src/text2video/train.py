@@ -47,6 +47,10 @@ class TrainConfig:
     # the path detached, as the window discriminator's are (sprite design); else a sprite that
     # looked wrong was moved off the frame by it instead of being fixed (README: why)
     image_look: bool = False
+    # the video discriminator's gradient reaches the path only: its clips are drawn with the sprite
+    # detached, so the look is taught by the image discriminator alone and the video
+    # discriminator cannot make it dark, faint or hazy to hide it (sprite design; README: why)
+    video_path: bool = False
     # >0: a window discriminator judges a window this wide centred on the object, in the same frames;
     # its gradient reaches the sprite, not the path (README: why)
     window: int = 0
@@ -77,10 +81,12 @@ class TrainConfig:
         if self.window and not (8 <= self.window <= self.model.size and self.window % 8 == 0):
             raise UserError(f"window must be 0 or a multiple of 8 from 8 to the frame size {self.model.size}, "
                             f"got {self.window}")
-        for option, off in (("window", "0"), ("image_look", "false")):
+        for option, off in (("window", "0"), ("image_look", "false"), ("video_path", "false")):
             if getattr(self, option) and self.model.design != "sprite":
                 raise UserError(f"{option} needs the sprite design, whose path can be held apart from its look; "
                                 f"got design {self.model.design!r}: set {option}={off}")
+        if self.video_path and not self.image_look:
+            raise UserError("video_path leaves the sprite to the image discriminator: set image_look=true with it")
         if self.r1 < 0 or self.r1_every < 1:
             raise UserError(f"r1 must be >= 0 and r1_every >= 1, got r1={self.r1}, r1_every={self.r1_every}")
         if not self.d_lr_scale > 0:
@@ -326,6 +332,18 @@ class Trainer:
         still = path.detach().gather(1, idx[..., None].expand(-1, -1, 2))  # (B, k, 2)
         return rearrange(self.G.render(sprite, still), "b c k h w -> (b k) c h w")
 
+    def generated(self, z: torch.Tensor, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The generator's clips (B, 3, T, H, W) and, where a look discriminator judges still frames
+        (image_look, window), those frames (still_frames); with video_path the clips carry the
+        path's gradient only, so each part learns from the discriminator that can judge it."""
+        cfg = self.cfg
+        if self.Dw is None and not cfg.image_look:
+            return self.G(z, ids), None
+        sprite = self.G.draw_sprite(z, ids)
+        look = sprite.detach() if cfg.video_path else sprite
+        path = self.G.place(z, ids, look)
+        return self.G.render(look, path), self.still_frames(sprite, path)
+
     def r1_penalty(self, real: torch.Tensor, real64: torch.Tensor, ids: torch.Tensor,
                    frame_ids: torch.Tensor) -> torch.Tensor:
         """Mean squared norm of the gradient of each discriminator's score at real inputs, summed
@@ -384,12 +402,7 @@ class Trainer:
 
         with self._autocast():
             z = noise()
-            if self.Dw is not None or cfg.image_look:
-                sprite, path = self.G.parts(z, ids)
-                still = self.still_frames(sprite, path)
-                fake_full = self.G.render(sprite, path)
-            else:
-                fake_full = self.G(z, ids)
+            fake_full, still = self.generated(z, ids)
             fake = self.at_core(fake_full)
             loss_g = torch.zeros((), device=dev)
             if self.Dv is not None:
