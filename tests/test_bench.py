@@ -59,3 +59,21 @@ def test_judge_words_counts_the_asked_value_ranked_first_per_attribute():
     always_circle = right.clone()
     always_circle[:, vocab.index("circle")] = 5.0  # names every clip a circle: right on 1 of 3
     assert judge.accuracy(always_circle, vocab, prompts, preset)["shape"] == pytest.approx(100 / 3)
+
+
+def test_checkpoint_curve_scores_each_checkpoint_once_and_keeps_the_removed_ones(tmp_path):
+    from text2video.train import Trainer, get_config
+
+    run = tmp_path / "run"
+    Trainer(get_config("tiny"), "circles", run, seed=0).fit(steps=15, progress=False)  # checkpoints at 5, 10, 15
+    command = [sys.executable, "bench/checkpoint_curve.py", str(run), "--n", "2"]
+    first = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert [line.split()[1] for line in first.stdout.splitlines()[1:]] == ["10", "15"]  # step 5 was removed
+    scored = run / "curve" / "step-0000015.json"
+    before = scored.stat().st_mtime_ns
+    import shutil
+
+    shutil.rmtree(run / "checkpoints" / "step-0000010")
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.stdout == first.stdout and scored.stat().st_mtime_ns == before
