@@ -223,9 +223,14 @@ class SpriteGenerator(nn.Module):
             velocity = 2 * INSIDE * bound(p[:, 2:] / (2 * INSIDE))
             middle = (INSIDE - velocity.abs() / 2) * bound(p[:, :2])
             path = middle[:, None] + (self.times[None, :, None] - 0.5) * velocity[:, None]
-        if cfg.centre:
-            path = path - self.span * self.centre_of(self.mass(sprite))[:, None]
-        return path
+        return self.anchor(path, sprite)
+
+    def anchor(self, places: torch.Tensor, sprite: torch.Tensor) -> torch.Tensor:
+        """(B, K, 2) where the sprite's middle goes for what the path places (its middle, or with
+        cfg.centre its centre of mass) to land on `places` (B, K, 2), in frame units [-1, 1]."""
+        if self.cfg.centre:
+            return places - self.span * self.centre_of(self.mass(sprite))[:, None]
+        return places
 
     def mass(self, sprite: torch.Tensor) -> torch.Tensor:
         """(B, 4, S, S) sprite -> (B, 1, S, S) the mass whose centre the path places (cfg.centre_on)."""
@@ -393,18 +398,26 @@ class ImageDiscriminator(nn.Module):
         return self.score(self.features(frames), ids)
 
 
+def frame_centres(frames: torch.Tensor) -> torch.Tensor:
+    """(N, 3, H, W) frames in [-1, 1] on a black background -> (N, 2) the centre (x, y) of each
+    frame's foreground mass, in pixels (0 is the first pixel's middle); the middle when empty."""
+    h, w = frames.shape[-2:]
+    mass = (frames.amax(1) + 1).clamp(min=0)  # (N, H, W), 0 on the background
+    total = mass.sum((1, 2)).clamp(min=1e-6)
+    ys = torch.arange(h, device=frames.device, dtype=frames.dtype)
+    xs = torch.arange(w, device=frames.device, dtype=frames.dtype)
+    cy = torch.where(total > 1e-3, (mass.sum(2) * ys).sum(1) / total, torch.full_like(total, h / 2))
+    cx = torch.where(total > 1e-3, (mass.sum(1) * xs).sum(1) / total, torch.full_like(total, w / 2))
+    return torch.stack([cx, cy], 1)
+
+
 def centred_crops(frames: torch.Tensor, side: int) -> torch.Tensor:
     """(N, 3, H, W) frames in [-1, 1] on a black background -> (N, 3, side, side) windows centred
     (to the nearest pixel) on each frame's foreground mass; outside the frame reads as background.
     The window moves with the object, so a small discriminator sees the shape at full resolution."""
-    n, _, h, w = frames.shape
+    n = frames.shape[0]
     with torch.no_grad():
-        mass = (frames.amax(1) + 1).clamp(min=0)  # (N, H, W), 0 on the background
-        total = mass.sum((1, 2)).clamp(min=1e-6)
-        ys = torch.arange(h, device=frames.device, dtype=frames.dtype)
-        xs = torch.arange(w, device=frames.device, dtype=frames.dtype)
-        cy = torch.where(total > 1e-3, (mass.sum(2) * ys).sum(1) / total, torch.full_like(total, h / 2))
-        cx = torch.where(total > 1e-3, (mass.sum(1) * xs).sum(1) / total, torch.full_like(total, w / 2))
+        cx, cy = frame_centres(frames).unbind(1)
         top = cy.round().long() - side // 2 + side  # in padded coordinates
         left = cx.round().long() - side // 2 + side
         offs = torch.arange(side, device=frames.device)

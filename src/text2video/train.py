@@ -26,7 +26,7 @@ from .distributed import Dist
 from .errors import UserError
 from .files import atomic_write, write_json
 from .models import (ImageDiscriminator, ModelConfig, Upsampler, VideoDiscriminator, bag_of_words, centred_crops,
-                     downsample, make_generator)
+                     downsample, frame_centres, make_generator)
 from .presets import Split
 from .synth import VideoConfig
 from .text import Vocabulary
@@ -51,6 +51,12 @@ class TrainConfig:
     # detached, so the look is taught by the image discriminator alone and the video
     # discriminator cannot make it dark, faint or hazy to hide it (sprite design; README: why)
     video_path: bool = False
+    # with image_look: its still frames put the sprite where real frames (those it is shown beside)
+    # put their objects, not on the generator's path, so where a sprite is tells it nothing
+    look_at_real: bool = False
+    # the generator's path learns from this step on; before it, the sprite learns alone, so that no
+    # discriminator can move a sprite that still looks wrong out of sight (sprite design)
+    path_after: int = 0
     # >0: a window discriminator judges a window this wide centred on the object, in the same frames;
     # its gradient reaches the sprite, not the path (README: why)
     window: int = 0
@@ -81,12 +87,15 @@ class TrainConfig:
         if self.window and not (8 <= self.window <= self.model.size and self.window % 8 == 0):
             raise UserError(f"window must be 0 or a multiple of 8 from 8 to the frame size {self.model.size}, "
                             f"got {self.window}")
-        for option, off in (("window", "0"), ("image_look", "false"), ("video_path", "false")):
+        for option, off in (("window", "0"), ("image_look", "false"), ("video_path", "false"), ("path_after", "0")):
             if getattr(self, option) and self.model.design != "sprite":
                 raise UserError(f"{option} needs the sprite design, whose path can be held apart from its look; "
                                 f"got design {self.model.design!r}: set {option}={off}")
-        if self.video_path and not self.image_look:
-            raise UserError("video_path leaves the sprite to the image discriminator: set image_look=true with it")
+        for option in ("video_path", "look_at_real"):
+            if getattr(self, option) and not self.image_look:
+                raise UserError(f"{option} works on the image discriminator's still frames: set image_look=true with it")
+        if self.path_after < 0:
+            raise UserError(f"path_after must be a step number >= 0, got {self.path_after}")
         if self.r1 < 0 or self.r1_every < 1:
             raise UserError(f"r1 must be >= 0 and r1_every >= 1, got r1={self.r1}, r1_every={self.r1_every}")
         if not self.d_lr_scale > 0:
@@ -324,25 +333,39 @@ class Trainer:
         """k random frames per clip, at full size when the generator draws at full size."""
         return some_frames(full if self.image_full else core, k)
 
-    def still_frames(self, sprite: torch.Tensor, path: torch.Tensor) -> torch.Tensor:
+    def still_frames(self, sprite: torch.Tensor, path: torch.Tensor, at: torch.Tensor | None = None) -> torch.Tensor:
         """k random frames a clip, redrawn with the path held still: (B*k, 3, H, W) whose gradient
         shapes the sprite only. (Through the frames a look discriminator also moves the path:
-        measured so, clips stopped moving, or were moved off the frame.)"""
-        idx = pick_frames(*path.shape[:2], self.cfg.image_frames, path.device)
-        still = path.detach().gather(1, idx[..., None].expand(-1, -1, 2))  # (B, k, 2)
-        return rearrange(self.G.render(sprite, still), "b c k h w -> (b k) c h w")
+        measured so, clips stopped moving, or were moved off the frame.) `at` (B, k, 2): put the
+        sprite there instead, in frame units [-1, 1], as the path would place it."""
+        if at is None:
+            idx = pick_frames(*path.shape[:2], self.cfg.image_frames, path.device)
+            at = path.detach().gather(1, idx[..., None].expand(-1, -1, 2))  # (B, k, 2)
+        else:
+            at = self.G.anchor(at, sprite.detach())
+        return rearrange(self.G.render(sprite, at), "b c k h w -> (b k) c h w")
 
-    def generated(self, z: torch.Tensor, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def generated(self, z: torch.Tensor, ids: torch.Tensor,
+                  at: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The generator's clips (B, 3, T, H, W) and, where a look discriminator judges still frames
-        (image_look, window), those frames (still_frames); with video_path the clips carry the
-        path's gradient only, so each part learns from the discriminator that can judge it."""
+        (image_look, window), those frames (still_frames, `at` passed on); with video_path the clips
+        carry the path's gradient only, so each part learns from the discriminator that judges it."""
         cfg = self.cfg
-        if self.Dw is None and not cfg.image_look:
+        if cfg.model.design != "sprite":
             return self.G(z, ids), None
         sprite = self.G.draw_sprite(z, ids)
         look = sprite.detach() if cfg.video_path else sprite
         path = self.G.place(z, ids, look)
-        return self.G.render(look, path), self.still_frames(sprite, path)
+        if self.step < cfg.path_after:
+            path = path.detach()
+        still = self.still_frames(sprite, path, at) if self.Dw is not None or cfg.image_look else None
+        return self.G.render(look, path), still
+
+    def real_places(self, frames: torch.Tensor) -> torch.Tensor:
+        """(B*k, 3, H, W) real frames -> (B, k, 2) where their objects are, in frame units [-1, 1]."""
+        side = frames.shape[-1]
+        centres = (2 * frame_centres(frames) + 1) / side - 1  # pixel middles, as pixel_centres
+        return rearrange(centres, "(b k) xy -> b k xy", k=self.cfg.image_frames)
 
     def r1_penalty(self, real: torch.Tensor, real64: torch.Tensor, ids: torch.Tensor,
                    frame_ids: torch.Tensor) -> torch.Tensor:
@@ -372,10 +395,15 @@ class Trainer:
         b, k = self.batch, cfg.image_frames
         frame_ids, frame_bag = ids.repeat_interleave(k, 0), bag.repeat_interleave(k, 0)  # per image-D frame
         noise = lambda: torch.randn(b, *self.G.noise_shape).to(dev)  # noqa: E731  (CPU RNG: seeded)
+        at = None  # with look_at_real: where the real frames shown to the image discriminator have their objects
 
         with self._autocast():
             with torch.no_grad():
-                fake_full = self.G(noise(), ids)
+                if cfg.look_at_real:
+                    sprite, path = self.G.parts(noise(), ids)
+                    fake_full = self.G.render(sprite, path)
+                else:
+                    fake_full = self.G(noise(), ids)
                 fake = self.at_core(fake_full)
             loss_d = torch.zeros((), device=dev)
             if self.Dv is not None:
@@ -385,7 +413,10 @@ class Trainer:
                 if cfg.words:
                     loss_d = loss_d + cfg.words * F.binary_cross_entropy_with_logits(self.Dv.words(f_real), bag)
             if k:
-                frames_real, frames_fake = self.frames_for_image_d(real64, real, k), self.frames_for_image_d(fake_full, fake, k)
+                frames_real = self.frames_for_image_d(real64, real, k)
+                at = self.real_places(frames_real) if cfg.look_at_real else None
+                frames_fake = self.frames_for_image_d(fake_full, fake, k) if at is None else \
+                    self.still_frames(sprite, path, at)
                 i_real, i_fake = self.Di.features(frames_real), self.Di.features(frames_fake)
                 loss_d = loss_d + d_loss(cfg.loss, self.Di.score(i_real, frame_ids), [self.Di.score(i_fake, frame_ids)])
                 if self.Dw is not None:
@@ -402,7 +433,7 @@ class Trainer:
 
         with self._autocast():
             z = noise()
-            fake_full, still = self.generated(z, ids)
+            fake_full, still = self.generated(z, ids, at)
             fake = self.at_core(fake_full)
             loss_g = torch.zeros((), device=dev)
             if self.Dv is not None:
