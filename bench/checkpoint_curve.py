@@ -64,7 +64,7 @@ def main() -> int:
     if args.follow != (args.until is not None):
         raise UserError("--follow and --until go together: --follow --until STEP")
     for run in args.runs:
-        if not run.is_dir():
+        if not run.is_dir() and not args.follow:  # followed, it may not have started yet
             raise UserError(f"{run} is not a directory; give a training run's --out directory")
 
     print(f"{'run':<16} {'step':>6} {'seen':>6} {'heldout':>7} {'spread':>6}  weakest check", flush=True)
