@@ -7,7 +7,7 @@ import torch
 
 import text2video
 from text2video.errors import UserError
-from text2video.models import EARLIER, INSIDE, ModelConfig, centred_crops, downsample, make_generator
+from text2video.models import EARLIER, INSIDE, ModelConfig, centred_crops, downsample, frame_centres, make_generator
 from text2video.train import Trainer, get_config
 
 
@@ -166,6 +166,30 @@ def test_video_path_keeps_the_video_discriminator_from_the_look(tmp_path, video_
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in G.path.parameters())
 
 
+def test_look_at_real_draws_the_object_where_the_real_frames_have_theirs(tmp_path):
+    trainer = Trainer(get_config("tiny", image_look=True, look_at_real=True, centre=True, size=32, core=16),
+                      "circles", tmp_path / "run", seed=0)
+    s = trainer.G.window.shape[-1]
+    sprite = torch.zeros(2, 4, s, s)
+    sprite[:, :, 1:4, 1:4] = 1.0  # a white square in the sprite's top-left corner: its middle is not the object's
+    real64, _, _ = trainer.real.batch(2)
+    real = trainer.frames_for_image_d(real64, None, trainer.cfg.image_frames)
+    still = trainer.still_frames(sprite, None, trainer.real_places(real))
+    assert torch.allclose(frame_centres(still), frame_centres(real), atol=0.5)  # pixels
+
+
+def test_path_after_keeps_the_path_still_until_its_step(tmp_path):
+    trainer = Trainer(get_config("tiny", path_after=3), "circles", tmp_path / "run", seed=0)
+    G, ids = trainer.G, trainer.vocab.batch(["circle moving up"] * 4)
+    for step, learns in ((2, False), (3, True)):
+        trainer.step = step
+        G.zero_grad(set_to_none=True)
+        clips, _ = trainer.generated(torch.randn(4, *G.noise_shape), ids)
+        trainer.Dv(trainer.at_core(clips), ids).mean().backward()
+        assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in G.path.parameters()) == learns
+        assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in G.blocks.parameters())
+
+
 def test_image_look_trains_a_step_and_needs_the_sprite_design(tmp_path):
     trainer = Trainer(get_config("tiny", image_look=True), "circles", tmp_path / "run", seed=0)
     stats = trainer.train_step()
@@ -308,6 +332,9 @@ def test_r1_smooths_the_discriminators_at_real_data(tmp_path):
     ({"r1_every": 0}, "r1_every >= 1"),
     ({"d_lr_scale": 0.0}, "d_lr_scale must be positive"),
     ({"video_path": True}, "set image_look=true with it"),
+    ({"look_at_real": True}, "set image_look=true with it"),
+    ({"path_after": -1}, "path_after must be a step number >= 0"),
+    ({"path_after": 10, "design": "latent"}, "path_after needs the sprite design"),
     ({"video_path": True, "image_look": True, "design": "latent"}, "image_look needs the sprite design"),
 ])
 def test_impossible_discriminator_settings_are_refused(overrides, message):
