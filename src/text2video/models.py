@@ -250,12 +250,13 @@ class SpriteGenerator(nn.Module):
 
     def render(self, sprite: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
         """The sprite moved to every position of pos (B, T, 2) over a black background: (B, 3, T, side, side)."""
-        b, t, side = pos.shape[0], pos.shape[1], self.side
-        theta = torch.zeros(b * t, 2, 3, device=pos.device, dtype=pos.dtype)
-        scale = 1 / self.span
-        theta[:, 0, 0] = theta[:, 1, 1] = scale
-        theta[:, :, 2] = -scale * rearrange(pos, "b t k -> (b t) k")
-        grid = F.affine_grid(theta, (b * t, 4, side, side), align_corners=False)
+        t, side, scale = pos.shape[1], self.side, 1 / self.span
+        # the grid F.affine_grid makes for a scale and a shift, bit for bit (its pixel centres, its
+        # order of operations), without its batched matrix product (7% of a training step, profiled)
+        u = torch.linspace(-1, 1, side, device=pos.device, dtype=pos.dtype) * (side - 1) / side * scale
+        shift = -scale * rearrange(pos, "b t k -> (b t) k")  # (B*T, 2)
+        grid = torch.stack(torch.broadcast_tensors(u[None, None, :] + shift[:, 0, None, None],
+                                                   u[None, :, None] + shift[:, 1, None, None]), -1)  # (B*T, H, W, 2)
         frames = F.grid_sample(sprite.repeat_interleave(t, 0), grid, align_corners=False)  # zeros outside
         rgb, alpha = frames[:, :3], frames[:, 3:]
         video = alpha * rgb + (alpha - 1)  # over a black (-1) background
