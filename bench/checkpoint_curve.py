@@ -49,8 +49,9 @@ def row(run: Path, checkpoint: Path, report: dict) -> str:
     weakest = min(checks, key=checks.get)
     held_out = f"{100 * held['correct']:6.1f}%" if held else f"{'-':>7}"
     spread = f"{spread:6.2f}" if spread is not None else f"{'-':>6}"  # None: too few clips to tell
+    weakest = "every check 100%" if checks[weakest] == 1 else f"{weakest} {100 * checks[weakest]:.1f}%"
     return (f"{run.name:<16} {int(checkpoint.name[5:]):>6} {100 * overall['seen']['correct']:5.1f}% {held_out} "
-            f"{spread}  {weakest} {100 * checks[weakest]:.1f}%")
+            f"{spread}  {weakest}")
 
 
 def main() -> int:
