@@ -15,9 +15,10 @@
 #
 # The committed outputs are of a **short** run (the parameters below, on the 2-core CPU
 # while other jobs held both cores): a fraction of the 1,700 steps behind the shipped
-# `model/circles`. A run this short may not draw the object at all yet, and the evaluator
-# says so (the presence check). Set `minutes = None` and `steps = 1700` to repeat the shipped
-# recipe; notebook 03 shows the shipped model.
+# `model/circles`. The `cpu` preset trains the sprite alone for its first 300 steps, so a run
+# this short draws an object that does not move yet, and the evaluator says so (the direction
+# and speed checks). Set `minutes = None` and `steps = 1700` to repeat the shipped recipe;
+# notebook 03 shows the shipped model.
 
 # %% tags=["parameters"]
 preset = "cpu"  # training preset: cpu, gpu (one CUDA GPU), tutorial (the baseline), tiny (tests)
