@@ -29,6 +29,11 @@ def steps(run: Path) -> list[Path]:
     return sorted(set(kept + scored))
 
 
+def step_of(checkpoint: Path | str) -> int:
+    """step-0001000 -> 1000."""
+    return int(Path(checkpoint).name.removeprefix("step-"))
+
+
 def score(checkpoint: Path, n: int, seed: int) -> dict:
     """The report of one checkpoint, from RUN/curve/step-N.json when scored before."""
     path = checkpoint.parent.parent / "curve" / f"{checkpoint.name}.json"
@@ -46,11 +51,11 @@ def row(run: Path, checkpoint: Path, report: dict) -> str:
     overall = report["overall"]
     held, spread = overall.get("heldout"), overall["all"]["spread_ratio"]
     checks = overall["all"]["checks"]
-    weakest = min(checks, key=checks.get)
+    name = min(checks, key=checks.get)
     held_out = f"{100 * held['correct']:6.1f}%" if held else f"{'-':>7}"
     spread = f"{spread:6.2f}" if spread is not None else f"{'-':>6}"  # None: too few clips to tell
-    weakest = "every check 100%" if checks[weakest] == 1 else f"{weakest} {100 * checks[weakest]:.1f}%"
-    return (f"{run.name:<16} {int(checkpoint.name[5:]):>6} {100 * overall['seen']['correct']:5.1f}% {held_out} "
+    weakest = "every check 100%" if checks[name] == 1 else f"{name} {100 * checks[name]:.1f}%"
+    return (f"{run.name:<16} {step_of(checkpoint):>6} {100 * overall['seen']['correct']:5.1f}% {held_out} "
             f"{spread}  {weakest}")
 
 
@@ -76,7 +81,7 @@ def main() -> int:
                 if checkpoint.name not in done[run]:
                     done[run].add(checkpoint.name)
                     print(row(run, checkpoint, score(checkpoint, args.n, args.seed)), flush=True)
-        reached = all(any(int(name[5:]) >= args.until for name in names) for names in done.values()) \
+        reached = all(any(step_of(name) >= args.until for name in names) for names in done.values()) \
             if args.follow else True
         if reached:
             return 0

@@ -1,5 +1,6 @@
 """The benchmark suite: its quick mode runs every benchmark end to end and writes every section."""
 import importlib.util
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -72,8 +73,6 @@ def test_checkpoint_curve_scores_each_checkpoint_once_and_keeps_the_removed_ones
     assert [line.split()[1] for line in first.stdout.splitlines()[1:]] == ["10", "15"]  # step 5 was removed
     scored = run / "curve" / "step-0000015.json"
     before = scored.stat().st_mtime_ns
-    import shutil
-
     shutil.rmtree(run / "checkpoints" / "step-0000010")
     again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert again.stdout == first.stdout and scored.stat().st_mtime_ns == before

@@ -337,11 +337,12 @@ class Trainer:
         """k random frames per clip, at full size when the generator draws at full size."""
         return some_frames(full if self.image_full else core, k)
 
-    def still_frames(self, sprite: torch.Tensor, path: torch.Tensor, at: torch.Tensor | None = None) -> torch.Tensor:
+    def still_frames(self, sprite: torch.Tensor, path: torch.Tensor | None,
+                     at: torch.Tensor | None = None) -> torch.Tensor:
         """k random frames a clip, redrawn with the path held still: (B*k, 3, H, W) whose gradient
         shapes the sprite only. (Through the frames a look discriminator also moves the path:
         measured so, clips stopped moving, or were moved off the frame.) `at` (B, k, 2): put the
-        sprite there instead, in frame units [-1, 1], as the path would place it."""
+        sprite there instead, in frame units [-1, 1], as the path would place it (path unused)."""
         if at is None:
             idx = pick_frames(*path.shape[:2], self.cfg.image_frames, path.device)
             at = path.detach().gather(1, idx[..., None].expand(-1, -1, 2))  # (B, k, 2)
