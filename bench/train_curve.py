@@ -9,7 +9,6 @@ import argparse
 import json
 
 from text2video.evaluate import evaluate
-from text2video.presets import get_preset
 from text2video.sample import VideoModel
 from text2video.train import Trainer, get_config
 

@@ -7,7 +7,8 @@ import torch
 
 import text2video
 from text2video.errors import UserError
-from text2video.models import EARLIER, INSIDE, ModelConfig, centred_crops, downsample, frame_centres, make_generator
+from text2video.models import (EARLIER, INSIDE, ModelConfig, centred_crops, downsample, fold, frame_centres,
+                               make_generator)
 from text2video.train import Trainer, get_config
 
 
@@ -166,6 +167,18 @@ def test_video_path_keeps_the_video_discriminator_from_the_look(tmp_path, video_
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in G.path.parameters())
 
 
+def test_image_path_lets_the_image_discriminator_move_the_path_and_not_the_look(tmp_path):
+    cfg = get_config("tiny", image_look=True, video_path=True, look_at_real=True, image_path=True)
+    trainer = Trainer(cfg, "circles", tmp_path / "run", seed=0)
+    G = trainer.G
+    clips, _ = trainer.generated(torch.randn(4, *G.noise_shape), trainer.vocab.batch(["circle moving up"] * 4))
+    trainer.Di(trainer.frames_for_image_d(clips, None, cfg.image_frames)).mean().backward()
+    assert all(p.grad is None for p in [*G.blocks.parameters(), *G.to_rgba.parameters()])
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in G.path.parameters())
+    stats = trainer.train_step()
+    assert np.isfinite(stats["loss_d"]) and np.isfinite(stats["loss_g"])
+
+
 def test_look_at_real_draws_the_object_where_the_real_frames_have_theirs(tmp_path):
     trainer = Trainer(get_config("tiny", image_look=True, look_at_real=True, centre=True, size=32, core=16),
                       "circles", tmp_path / "run", seed=0)
@@ -216,7 +229,7 @@ def test_image_discriminator_word_head_trains_a_step(tmp_path):
     assert np.isfinite(stats["loss_d"]) and not torch.equal(before, trainer.Di.words.weight)
 
 
-@pytest.mark.parametrize("path", ["inside", "sine"])
+@pytest.mark.parametrize("path", ["inside", "sine", "fold"])
 def test_an_inside_path_keeps_every_centre_in_the_frame(path):
     G = make_generator(ModelConfig(path=path, centre=False), 40)
     with torch.no_grad():
@@ -239,11 +252,11 @@ def test_a_centred_sprite_puts_its_centre_of_mass_on_the_path():
     torch.testing.assert_close(centre, (at + 1) * 32 - 0.5, atol=1e-3, rtol=0)  # pixel centres
 
 
-def test_a_sine_path_is_never_stuck_where_a_tanh_path_saturates():
+def test_sine_and_fold_paths_are_never_stuck_where_a_tanh_path_saturates():
     """A midpoint the generator has pushed far out (raw outputs 3 to 6) still gets a gradient
-    with the sine bound; with tanh it gets almost none, and stays."""
+    with the sine and fold bounds; with tanh it gets almost none, and stays."""
     pull = {}
-    for path in ("inside", "sine"):
+    for path in ("inside", "sine", "fold"):
         G = make_generator(ModelConfig(path=path, centre=False), 40)
         raw = torch.zeros(64, 4)
         raw[:, :2] = torch.linspace(3, 6, 64)[:, None]  # midpoints far out, no motion
@@ -253,11 +266,21 @@ def test_a_sine_path_is_never_stuck_where_a_tanh_path_saturates():
         _, track = G.parts(torch.zeros(64, *G.noise_shape), torch.ones(64, 5, dtype=torch.long))
         track.sum().backward()
         pull[path] = raw.grad[:, :2].abs().mean().item()
-    assert pull["inside"] < 0.1 and pull["sine"] > 5 * pull["inside"], pull
+    assert pull["inside"] < 0.1 and pull["sine"] > 5 * pull["inside"] and pull["fold"] > 5 * pull["inside"], pull
+
+
+def test_fold_is_the_identity_inside_its_bounds_and_turns_back_beyond_them():
+    x = (torch.linspace(-7, 7, 1401, dtype=torch.float64) + 0.003).requires_grad_(True)  # off the corners
+    y = fold(x)
+    y.sum().backward()
+    inner = x.detach().abs() <= 1
+    assert torch.allclose(y[inner], x[inner], rtol=0, atol=1e-12) and y.abs().max() <= 1
+    assert torch.allclose(fold(torch.tensor([1.5, 2.5, -1.5])), torch.tensor([0.5, -0.5, -0.5]))
+    assert x.grad.abs().eq(1).all()  # the slope never vanishes
 
 
 def test_an_unknown_path_is_refused():
-    with pytest.raises(UserError, match="path must be one of free, inside, sine, got 'sideways'"):
+    with pytest.raises(UserError, match="path must be one of free, inside, sine, fold, got 'sideways'"):
         get_config("tiny", path="sideways")
 
 
@@ -333,6 +356,7 @@ def test_r1_smooths_the_discriminators_at_real_data(tmp_path):
     ({"d_lr_scale": 0.0}, "d_lr_scale must be positive"),
     ({"video_path": True}, "set image_look=true with it"),
     ({"look_at_real": True}, "set image_look=true with it"),
+    ({"image_path": True, "image_look": True}, "set video_path=true with it"),
     ({"path_after": -1}, "path_after must be a step number >= 0"),
     ({"path_after": 10, "design": "latent"}, "path_after needs the sprite design"),
     ({"video_path": True, "image_look": True, "design": "latent"}, "image_look needs the sprite design"),

@@ -22,7 +22,7 @@ from .text import TextEncoder
 
 
 DESIGNS = ("latent", "sprite", "tutorial")
-PATHS = ("free", "inside", "sine")
+PATHS = ("free", "inside", "sine", "fold")
 CENTRES = ("alpha", "light")  # what the sprite's centre of mass weighs: ModelConfig.centre_on
 # Furthest a path's centre goes from the middle, in half-sides, with path="inside": where real
 # clips put a medium shape's centre (0.83) and a small one's (0.87) when its path ends at an edge.
@@ -48,7 +48,9 @@ class ModelConfig:
     # means the value in EARLIER (from_json). model/circles sets the first three; as defaults two
     # seeds of three hid the object and failed far below the free path's seeds (README Results).
     look_word_std: float = 0.3  # the look encoder's first word vectors; 0: one look for every prompt
-    path: str = "free"  # "inside": kept in the frame as real paths are, so a sprite cannot hide
+    # "inside": kept in the frame as real paths are, so a sprite cannot hide; "sine" and "fold" the
+    # same, bounded by a sine or a triangle wave (models.fold) instead of tanh
+    path: str = "free"
     centre: bool = False  # the path places the sprite's centre of mass, not its middle
     # what that mass is: "alpha"; or "light", the square of what the frame shows (alpha times
     # brightness), so a faint wide haze cannot pull the centre away from the object
@@ -83,6 +85,15 @@ class ModelConfig:
 
 # What a config that lacks these fields was trained with: the fields came later.
 EARLIER = {"look_word_std": 0.3, "path": "free", "centre": False, "centre_on": "alpha", "sprite_prior": 0.0}
+
+
+def fold(x: torch.Tensor) -> torch.Tensor:
+    """x folded into [-1, 1] as a triangle wave: x itself on [-1, 1], and its slope is +-1
+    everywhere, so a value pushed past an end turns back instead of sinking into a flat tail."""
+    return (torch.remainder(x - 1, 4) - 2).abs() - 1
+
+
+BOUNDS = {"inside": torch.tanh, "sine": torch.sin, "fold": fold}  # path -> what bounds its raw outputs
 
 
 def pixel_centres(n: int, device=None, dtype=None) -> torch.Tensor:
@@ -216,10 +227,11 @@ class SpriteGenerator(nn.Module):
             path = torch.tanh(p[:, :2])[:, None] + self.times[None, :, None] * p[:, None, 2:]
         else:
             # no longer than the frame along either axis (linear while short), and the midpoint
-            # ranges as far as the path's half-length allows: both ends stay inside. "sine" bounds
-            # with a sine, which has no flat tail: a midpoint pushed to a corner by tanh's saturated
-            # tail got a 600th of its gradient there and stayed, the sprite parked still (README)
-            bound = torch.tanh if cfg.path == "inside" else torch.sin
+            # ranges as far as the path's half-length allows: both ends stay inside. "sine" and
+            # "fold" bound with a sine or a triangle wave, which have no flat tail: a midpoint pushed
+            # to a corner by tanh's saturated tail got a 600th of its gradient there and stayed, the
+            # sprite parked still; the sine's slope still vanishes at its top, the fold's never (README)
+            bound = BOUNDS[cfg.path]
             velocity = 2 * INSIDE * bound(p[:, 2:] / (2 * INSIDE))
             middle = (INSIDE - velocity.abs() / 2) * bound(p[:, :2])
             path = middle[:, None] + (self.times[None, :, None] - 0.5) * velocity[:, None]

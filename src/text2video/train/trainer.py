@@ -1,18 +1,13 @@
-"""Training: config presets, the GAN loop, logging, samples and checkpoints.
-
-Reads top to bottom as the loop does: config, data, models, optimizers, steps, checkpoint.
-One step trains the discriminators on (real, prompt) against (generated, prompt) and (real,
-wrong prompt), then the generator against them, then the upsampler on real pairs.
-"""
+"""The Trainer: one GAN step (discriminators on (real, prompt) against (generated, prompt) and
+(real, wrong prompt), then the generator against them, then the upsampler on real pairs) and the
+loop around it: logging, samples, checkpoints, resume. Its config is in `config`."""
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,148 +15,19 @@ import torch
 import torch.nn.functional as F
 from einops import rearrange
 
-from . import checkpoint as ckpt
-from .data import ClipSource, RealClips
-from .distributed import Dist
-from .errors import UserError
-from .files import atomic_write, write_json
-from .models import (ImageDiscriminator, ModelConfig, Upsampler, VideoDiscriminator, bag_of_words, centred_crops,
-                     downsample, frame_centres, make_generator)
-from .presets import Split
-from .synth import VideoConfig
-from .text import Vocabulary
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    name: str = "cpu"
-    model: ModelConfig = field(default_factory=ModelConfig)
-    batch_size: int = 32
-    lr: float = 2e-4
-    betas: tuple[float, float] = (0.5, 0.99)
-    loss: str = "hinge"  # or "bce" (the tutorial's)
-    image_frames: int = 2  # frames per clip shown to the image discriminator
-    image_text: bool = False  # it also reads the prompt (projection): shape, colour, size per prompt
-    image_words: float = 0.0  # weight of its word-naming head (AC-GAN style, as `words` for the video D)
-    # the image discriminator's gradient reaches the sprite only: its frames are drawn again with
-    # the path detached, as the window discriminator's are (sprite design); else a sprite that
-    # looked wrong was moved off the frame by it instead of being fixed (README: why)
-    image_look: bool = False
-    # the video discriminator's gradient reaches the path only: its clips are drawn with the sprite
-    # detached, so the look is taught by the image discriminator alone and the video
-    # discriminator cannot make it dark, faint or hazy to hide it (sprite design; README: why)
-    video_path: bool = False
-    # with image_look: its still frames put the sprite where real frames (those it is shown beside)
-    # put their objects, not on the generator's path, so where a sprite is tells it nothing
-    look_at_real: bool = False
-    # the generator's path learns from this step on; before it, the sprite learns alone, so that no
-    # discriminator can move a sprite that still looks wrong out of sight (sprite design)
-    path_after: int = 0
-    # >0: a window discriminator judges a window this wide centred on the object, in the same frames;
-    # its gradient reaches the sprite, not the path (README: why)
-    window: int = 0
-    window_text: bool = False  # the window discriminator also reads the prompt (projection)
-    mismatch: bool = True  # (real clip, wrong prompt) pairs count as fakes
-    diversity: float = 0.0  # weight of the mode-seeking term (MSGAN): different noise, different clip
-    words: float = 1.0  # weight of the word-naming head of the video discriminator (AC-GAN style)
-    ema: float = 0.995  # ship a moving average of the generator; 0: the live one (README: why)
-    # R1 (Mescheder et al. 2018): gamma/2 times the squared gradient of the discriminators' scores
-    # at real inputs, every r1_every steps (lazy, as StyleGAN2) and scaled by it; 0: none
-    r1: float = 0.0
-    r1_every: int = 4
-    d_lr_scale: float = 1.0  # the discriminators' learning rate is lr times this
-    upsampler_every: int = 2  # upsampler steps are cheaper than GAN steps; not every step
-    checkpoint_every: int = 250
-    sample_every: int = 250
-    log_every: int = 10
-
-    def __post_init__(self):
-        if self.batch_size < 2:
-            raise UserError(f"batch size must be at least 2, got {self.batch_size}")
-        if not self.lr > 0:
-            raise UserError(f"learning rate must be positive, got {self.lr}")
-        if self.loss not in ("hinge", "bce"):
-            raise UserError(f"loss must be 'hinge' or 'bce', got {self.loss!r}")
-        if not 0 <= self.image_frames <= self.model.frames:
-            raise UserError(f"image_frames must be between 0 and {self.model.frames}, got {self.image_frames}")
-        if self.window and not (8 <= self.window <= self.model.size and self.window % 8 == 0):
-            raise UserError(f"window must be 0 or a multiple of 8 from 8 to the frame size {self.model.size}, "
-                            f"got {self.window}")
-        for option, off in (("window", "0"), ("image_look", "false"), ("video_path", "false"), ("path_after", "0")):
-            if getattr(self, option) and self.model.design != "sprite":
-                raise UserError(f"{option} needs the sprite design, whose path can be held apart from its look; "
-                                f"got design {self.model.design!r}: set {option}={off}")
-        for option in ("video_path", "look_at_real"):
-            if getattr(self, option) and not self.image_look:
-                raise UserError(f"{option} works on the image discriminator's still frames: set image_look=true with it")
-        if self.path_after < 0:
-            raise UserError(f"path_after must be a step number >= 0, got {self.path_after}")
-        if self.r1 < 0 or self.r1_every < 1:
-            raise UserError(f"r1 must be >= 0 and r1_every >= 1, got r1={self.r1}, r1_every={self.r1_every}")
-        if not self.d_lr_scale > 0:
-            raise UserError(f"d_lr_scale must be positive, got {self.d_lr_scale}")
-        if self.window and not self.image_frames:
-            raise UserError("window judges the frames picked for the image discriminator: image_frames must be > 0")
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> "TrainConfig":
-        data = dict(data)
-        data["model"] = ModelConfig.from_json(data["model"])
-        data["betas"] = tuple(data["betas"])
-        return cls(**data)
-
-
-PRESET_CONFIGS = {
-    # the sprite design with each part taught by the discriminator that judges it (README "The
-    # model", Results: 2 seeds of 3); the dataclasses' defaults are the previous recipe, which
-    # configs written before these fields were trained with
-    "cpu": TrainConfig(model=ModelConfig(path="inside", centre=True, look_word_std=0.0), image_look=True,
-                       video_path=True, look_at_real=True, path_after=300),
-    "gpu": TrainConfig(name="gpu", model=ModelConfig(core=64, g_channels=256, d_channels=32), batch_size=64,
-                       checkpoint_every=1000, sample_every=1000),
-    # 128x128 frames: the sprite (48 px) is drawn and its frames judged at 128, clips at 64
-    "gpu128": TrainConfig(name="gpu128", model=ModelConfig(size=128, core=64, g_channels=256, d_channels=32),
-                          batch_size=64, checkpoint_every=1000, sample_every=1000),
-    "tutorial": TrainConfig(name="tutorial", model=ModelConfig(design="tutorial"), betas=(0.5, 0.999), loss="bce",
-                            image_frames=4, mismatch=False, ema=0.0),
-    "tiny": TrainConfig(name="tiny", model=ModelConfig(frames=4, size=16, core=8, hidden=32, g_channels=32, d_channels=8,
-                                                       up_channels=8), batch_size=4, checkpoint_every=5, sample_every=5,
-                        log_every=1),
-}
-
-
-def get_config(name: str, **overrides) -> TrainConfig:
-    try:
-        base = PRESET_CONFIGS[name]
-    except KeyError:
-        raise UserError(f"unknown training preset {name!r}; known: {', '.join(PRESET_CONFIGS)}") from None
-    model = {k: overrides.pop(k) for k in list(overrides) if k in ModelConfig.__dataclass_fields__}
-    return replace(base, model=replace(base.model, **model), **overrides)
-
-
-def parse_setting(text: str) -> tuple[str, object]:
-    """'KEY=VALUE' naming a field of TrainConfig or ModelConfig -> (KEY, VALUE as the field's type),
-    for get_config: `--set window_text=true --set g_channels=128`."""
-    defaults = {**ModelConfig().to_json(), **TrainConfig().to_json()}
-    del defaults["model"], defaults["name"]
-    key, sep, value = text.partition("=")
-    if not sep or key not in defaults:
-        raise UserError(f"--set takes KEY=VALUE, KEY one of: {', '.join(sorted(defaults))}; got {text!r}")
-    kind = type(defaults[key])
-    try:
-        if kind is bool:
-            if value.lower() not in ("true", "false", "1", "0"):
-                raise ValueError
-            return key, value.lower() in ("true", "1")
-        if kind is tuple:
-            return key, tuple(float(v) for v in value.split(","))
-        return key, kind(value)
-    except ValueError:
-        what = {bool: "true or false", tuple: "comma-separated numbers", int: "an int", float: "a number"}.get(kind, "text")
-        raise UserError(f"--set {key}: {value!r} is not {what}") from None
+from .. import checkpoint as ckpt
+from ..data import ClipSource, RealClips
+from ..distributed import Dist
+from ..errors import UserError
+from ..files import write_json
+from ..models import (ImageDiscriminator, Upsampler, VideoDiscriminator, bag_of_words, centred_crops, downsample,
+                      frame_centres, make_generator)
+from ..presets import Split
+from ..synth import VideoConfig
+from ..text import Vocabulary
+from .config import TrainConfig
+from .log import plot_losses, trim_log
+from .losses import d_loss, g_loss
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -172,22 +38,6 @@ def pick_device(name: str = "auto") -> torch.device:
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
-
-
-def d_loss(kind: str, real: torch.Tensor, fakes: list[torch.Tensor]) -> torch.Tensor:
-    real, fakes = real.float(), [f.float() for f in fakes]  # under autocast scores may be bf16/fp16
-    if kind == "hinge":
-        return F.relu(1 - real).mean() + sum(F.relu(1 + f).mean() for f in fakes) / len(fakes)
-    ones = torch.ones_like(real)
-    return F.binary_cross_entropy_with_logits(real, ones) + sum(
-        F.binary_cross_entropy_with_logits(f, torch.zeros_like(f)) for f in fakes) / len(fakes)
-
-
-def g_loss(kind: str, scores: torch.Tensor) -> torch.Tensor:
-    scores = scores.float()
-    if kind == "hinge":
-        return -scores.mean()
-    return F.binary_cross_entropy_with_logits(scores, torch.ones_like(scores))
 
 
 def pick_frames(b: int, t: int, k: int, device) -> torch.Tensor:
@@ -350,11 +200,12 @@ class Trainer:
             at = self.G.anchor(at, sprite.detach())
         return rearrange(self.G.render(sprite, at), "b c k h w -> (b k) c h w")
 
-    def generated(self, z: torch.Tensor, ids: torch.Tensor,
-                  at: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The generator's clips (B, 3, T, H, W) and, where a look discriminator judges still frames
-        (image_look, window), those frames (still_frames, `at` passed on); with video_path the clips
-        carry the path's gradient only, so each part learns from the discriminator that judges it."""
+    def generated(self, z: torch.Tensor, ids: torch.Tensor, at: torch.Tensor | None = None,
+                  clips: bool = True) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        """The generator's clips (B, 3, T, H, W), None unless `clips`, and, where a look
+        discriminator judges still frames (image_look, window), those frames (still_frames, `at`
+        passed on); with video_path the clips carry the path's gradient only, so each part learns
+        from the discriminator that judges it."""
         cfg = self.cfg
         if cfg.model.design != "sprite":
             return self.G(z, ids), None
@@ -364,7 +215,7 @@ class Trainer:
         if self.step < cfg.path_after:
             path = path.detach()
         still = self.still_frames(sprite, path, at) if self.Dw is not None or cfg.image_look else None
-        return self.G.render(look, path), still
+        return (self.G.render(look, path) if clips else None), still
 
     def real_places(self, frames: torch.Tensor) -> torch.Tensor:
         """(B*k, 3, H, W) real frames -> (B, k, 2) where their objects are, in frame units [-1, 1]."""
@@ -423,7 +274,11 @@ class Trainer:
                 frames_fake = self.frames_for_image_d(fake_full, fake, k) if at is None else \
                     self.still_frames(sprite, path, at)
                 i_real, i_fake = self.Di.features(frames_real), self.Di.features(frames_fake)
-                loss_d = loss_d + d_loss(cfg.loss, self.Di.score(i_real, frame_ids), [self.Di.score(i_fake, frame_ids)])
+                # scored real first: spectral norm's power iteration runs at every call, so order counts
+                scores = [self.Di.score(i_real, frame_ids), self.Di.score(i_fake, frame_ids)]
+                if cfg.image_path and at is not None:  # the still frames above are not where the path put them
+                    scores.append(self.Di(self.frames_for_image_d(fake_full, fake, k), frame_ids))
+                loss_d = loss_d + d_loss(cfg.loss, scores[0], scores[1:])
                 if self.Dw is not None:
                     w_real, w_fake = (self.Dw(centred_crops(f, cfg.window), frame_ids) for f in (frames_real, frames_fake))
                     loss_d = loss_d + d_loss(cfg.loss, w_real, [w_fake])
@@ -438,10 +293,13 @@ class Trainer:
 
         with self._autocast():
             z = noise()
-            fake_full, still = self.generated(z, ids, at)
-            fake = self.at_core(fake_full)
+            # with video_path the clips carry the path's gradient alone: before path_after, none,
+            # so they are not drawn nor judged (the image discriminator's still frames teach the look)
+            moving = not (cfg.video_path and self.step < cfg.path_after)
+            fake_full, still = self.generated(z, ids, at, clips=moving)
+            fake = self.at_core(fake_full) if moving else None
             loss_g = torch.zeros((), device=dev)
-            if self.Dv is not None:
+            if self.Dv is not None and moving:
                 f_fake = self.Dv.features(fake)
                 loss_g = loss_g + g_loss(cfg.loss, self.Dv.score(f_fake, ids))
                 if cfg.words:
@@ -451,10 +309,12 @@ class Trainer:
                 loss_g = loss_g + g_loss(cfg.loss, self.Di.score(i_fake, frame_ids))
                 if self.Dw is not None:
                     loss_g = loss_g + g_loss(cfg.loss, self.Dw(centred_crops(still, cfg.window), frame_ids))
+                if cfg.image_path and moving:  # the clips' sprite is detached (video_path)
+                    loss_g = loss_g + g_loss(cfg.loss, self.Di(self.frames_for_image_d(fake_full, fake, k), frame_ids))
                 if cfg.image_words:
                     loss_g = loss_g + cfg.image_words * F.binary_cross_entropy_with_logits(
                         self.Di.words(i_fake), frame_bag)
-            if cfg.diversity:
+            if cfg.diversity and moving:
                 # pairs of clips with one prompt and two noises should differ as much as the noises do
                 half = b // 2
                 z2 = torch.randn_like(z[:half])
@@ -477,8 +337,8 @@ class Trainer:
 
     # --- the loop ------------------------------------------------------------------------
     def samples(self, path: Path) -> None:
-        from .sample import VideoModel
-        from .video_io import grid, save_video
+        from ..sample import VideoModel
+        from ..video_io import grid, save_video
 
         if not self.dist.main:
             return
@@ -546,41 +406,3 @@ class Trainer:
         if stop:
             raise KeyboardInterrupt
         return (steps is None or self.step < steps) and self.elapsed < budget
-
-
-def trim_log(path: Path, step: int) -> None:
-    """Keep the log's rows up to `step`: a resumed run logs the later steps again, and a kill may
-    have cut the last row short."""
-    if not path.exists():
-        return
-    rows = []
-    for line in path.read_text().splitlines():
-        with contextlib.suppress(ValueError, KeyError, TypeError):
-            if json.loads(line)["step"] <= step:
-                rows.append(line + "\n")
-    with atomic_write(path, "w") as f:
-        f.writelines(rows)
-
-
-def plot_losses(run: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = [json.loads(line) for line in open(run / "log.jsonl") if line.strip()]
-    if not rows:
-        return
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    for key in ("loss_d", "loss_g", "loss_up"):
-        pts = [(r["step"], r[key]) for r in rows if key in r]
-        if pts:
-            ax.plot(*zip(*pts), label=key, lw=1)
-    ax.set_xlabel("step")
-    ax.legend()
-    fig.tight_layout()
-    from .files import atomic_write
-
-    with atomic_write(run / "loss.png") as f:
-        fig.savefig(f, format="png", dpi=100)
-    plt.close(fig)
