@@ -179,6 +179,19 @@ def test_image_path_lets_the_image_discriminator_move_the_path_and_not_the_look(
     assert np.isfinite(stats["loss_d"]) and np.isfinite(stats["loss_g"])
 
 
+def test_path_lr_scale_sets_the_path_learning_rate_alone(tmp_path):
+    trainer = Trainer(get_config("tiny", path_lr_scale=3.0), "circles", tmp_path / "run", seed=0)
+    G = trainer.G
+    look, path = trainer.opt_g.param_groups
+    assert look["lr"] == trainer.cfg.lr and path["lr"] == 3 * trainer.cfg.lr
+    assert {id(p) for p in path["params"]} == {id(p) for p in [*G.path.parameters(), *G.path_text.parameters()]}
+    assert len(look["params"]) + len(path["params"]) == sum(p.requires_grad for p in G.parameters())
+    trainer.train_step()
+    trainer.save()
+    again = Trainer(get_config("tiny", path_lr_scale=3.0), "circles", tmp_path / "run", seed=0)
+    assert again.resume() and [g["lr"] for g in again.opt_g.param_groups] == [trainer.cfg.lr, 3 * trainer.cfg.lr]
+
+
 def test_look_at_real_draws_the_object_where_the_real_frames_have_theirs(tmp_path):
     trainer = Trainer(get_config("tiny", image_look=True, look_at_real=True, centre=True, size=32, core=16),
                       "circles", tmp_path / "run", seed=0)
@@ -354,6 +367,8 @@ def test_r1_smooths_the_discriminators_at_real_data(tmp_path):
     ({"r1": -1.0}, "r1 must be >= 0"),
     ({"r1_every": 0}, "r1_every >= 1"),
     ({"d_lr_scale": 0.0}, "d_lr_scale must be positive"),
+    ({"path_lr_scale": 0.0}, "path_lr_scale must be positive"),
+    ({"path_lr_scale": 2.0, "design": "latent"}, "path_lr_scale needs the sprite design"),
     ({"video_path": True}, "set image_look=true with it"),
     ({"look_at_real": True}, "set image_look=true with it"),
     ({"image_path": True, "image_look": True}, "set video_path=true with it"),

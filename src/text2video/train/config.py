@@ -50,6 +50,7 @@ class TrainConfig:
     r1: float = 0.0
     r1_every: int = 4
     d_lr_scale: float = 1.0  # the discriminators' learning rate is lr times this
+    path_lr_scale: float = 1.0  # the sprite design's path (its MLP and text encoder) learns at lr times this
     upsampler_every: int = 2  # upsampler steps are cheaper than GAN steps; not every step
     checkpoint_every: int = 250
     sample_every: int = 250
@@ -82,6 +83,11 @@ class TrainConfig:
             raise UserError(f"r1 must be >= 0 and r1_every >= 1, got r1={self.r1}, r1_every={self.r1_every}")
         if not self.d_lr_scale > 0:
             raise UserError(f"d_lr_scale must be positive, got {self.d_lr_scale}")
+        if not self.path_lr_scale > 0:
+            raise UserError(f"path_lr_scale must be positive, got {self.path_lr_scale}")
+        if self.path_lr_scale != 1 and self.model.design != "sprite":
+            raise UserError(f"path_lr_scale needs the sprite design, which has a path apart; got design "
+                            f"{self.model.design!r}: set path_lr_scale=1")
         if self.window and not self.image_frames:
             raise UserError("window judges the frames picked for the image discriminator: image_frames must be > 0")
 

@@ -92,7 +92,12 @@ class Trainer:
         self.dist.reseed(self.rng, seed)
         critics = [p for d in (self.Dv, self.Di, self.Dw) if d is not None for p in d.parameters()]
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
-        self.opt_g = torch.optim.Adam([p for p in self.G.parameters() if p.requires_grad], cfg.lr, cfg.betas)
+        params = [p for p in self.G.parameters() if p.requires_grad]
+        if cfg.path_lr_scale != 1:  # a group of its own (only then: a saved optimizer state keeps its layout)
+            path = {id(p) for p in [*self.G.path.parameters(), *self.G.path_text.parameters()]}
+            params = [{"params": [p for p in params if id(p) not in path]},
+                      {"params": [p for p in params if id(p) in path], "lr": cfg.lr * cfg.path_lr_scale}]
+        self.opt_g = torch.optim.Adam(params, cfg.lr, cfg.betas)
         self.opt_d = torch.optim.Adam(critics, cfg.lr * cfg.d_lr_scale, cfg.betas)
         self.opt_u = torch.optim.Adam(self.U.parameters(), 1e-3)
         self.step, self.elapsed = 0, 0.0
