@@ -14,10 +14,10 @@
 # `python -m text2video train` and `python -m text2video evaluate --model DIR` as calls.
 #
 # The committed outputs are of a **short** run (the parameters below, on the 2-core CPU
-# while other jobs held both cores): a fraction of the 1,700 steps behind the shipped
+# while other jobs held both cores): a fraction of the 10 minutes behind the shipped
 # `model/circles`. The `cpu` preset trains the sprite alone for its first 300 steps, so a run
 # this short draws an object that does not move yet, and the evaluator says so (the direction
-# and speed checks). Set `minutes = None` and `steps = 1700` to repeat the shipped recipe;
+# and speed checks). Set `minutes = 10` with `seed = 0` to repeat the shipped recipe;
 # notebook 03 shows the shipped model.
 
 # %% tags=["parameters"]

@@ -9,7 +9,7 @@
 # %% [markdown]
 # # 03 · Generating
 #
-# Prompts in, clips out, with the shipped model `model/circles` (1,700 steps of training on a
+# Prompts in, clips out, with the shipped model `model/circles` (10 minutes of training on a
 # 2-core CPU; its scores are in `model/circles/MODEL_CARD.md`). Then the prompt it never saw,
 # "circle moving up-right", and the same prompt from the tutorial design next to ours.
 
@@ -64,8 +64,8 @@ show_report(evaluate_model(model_dir, n=64, seed=seed, prompts=[held_out]), clip
 # from scratch for `tutorial_steps` steps only (the committed outputs: 200 steps, under two
 # minutes on the 2-core CPU while other jobs shared it), a tenth of the 10-minute tutorial run
 # scored in the README's Results. So its row shows what the design makes early on, not its
-# best; the README has its 10-minute scores. Same prompt, same seeds; top row ours (1,700
-# steps of training), bottom row the tutorial design.
+# best; the README has its 10-minute scores. Same prompt, same seeds; top row ours (10
+# minutes of training), bottom row the tutorial design.
 
 # %%
 tutorial = Trainer(get_config("tutorial"), "circles", out_dir, seed=seed)
