@@ -68,10 +68,11 @@ class TrainConfig:
         if self.window and not (8 <= self.window <= self.model.size and self.window % 8 == 0):
             raise UserError(f"window must be 0 or a multiple of 8 from 8 to the frame size {self.model.size}, "
                             f"got {self.window}")
-        for option, off in (("window", "0"), ("image_look", "false"), ("video_path", "false"), ("path_after", "0")):
-            if getattr(self, option) and self.model.design != "sprite":
+        for option, off in (("window", 0), ("image_look", False), ("video_path", False), ("path_after", 0),
+                            ("path_lr_scale", 1)):
+            if getattr(self, option) != off and self.model.design != "sprite":
                 raise UserError(f"{option} needs the sprite design, whose path can be held apart from its look; "
-                                f"got design {self.model.design!r}: set {option}={off}")
+                                f"got design {self.model.design!r}: set {option}={str(off).lower()}")
         for option in ("video_path", "look_at_real"):
             if getattr(self, option) and not self.image_look:
                 raise UserError(f"{option} works on the image discriminator's still frames: set image_look=true with it")
@@ -85,9 +86,6 @@ class TrainConfig:
             raise UserError(f"d_lr_scale must be positive, got {self.d_lr_scale}")
         if not self.path_lr_scale > 0:
             raise UserError(f"path_lr_scale must be positive, got {self.path_lr_scale}")
-        if self.path_lr_scale != 1 and self.model.design != "sprite":
-            raise UserError(f"path_lr_scale needs the sprite design, which has a path apart; got design "
-                            f"{self.model.design!r}: set path_lr_scale=1")
         if self.window and not self.image_frames:
             raise UserError("window judges the frames picked for the image discriminator: image_frames must be > 0")
 

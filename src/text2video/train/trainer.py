@@ -298,9 +298,10 @@ class Trainer:
 
         with self._autocast():
             z = noise()
-            # with video_path the clips carry the path's gradient alone: before path_after, none,
-            # so they are not drawn nor judged (the image discriminator's still frames teach the look)
-            moving = not (cfg.video_path and self.step < cfg.path_after)
+            # with video_path the clips carry the path's gradient alone: before path_after, none, so
+            # unless the diversity term (whose second clips carry gradient) needs them they are not
+            # drawn nor judged (the image discriminator's still frames teach the look)
+            moving = cfg.diversity > 0 or not (cfg.video_path and self.step < cfg.path_after)
             fake_full, still = self.generated(z, ids, at, clips=moving)
             fake = self.at_core(fake_full) if moving else None
             loss_g = torch.zeros((), device=dev)
@@ -319,7 +320,7 @@ class Trainer:
                 if cfg.image_words:
                     loss_g = loss_g + cfg.image_words * F.binary_cross_entropy_with_logits(
                         self.Di.words(i_fake), frame_bag)
-            if cfg.diversity and moving:
+            if cfg.diversity:
                 # pairs of clips with one prompt and two noises should differ as much as the noises do
                 half = b // 2
                 z2 = torch.randn_like(z[:half])
