@@ -105,7 +105,7 @@ PRESET_CONFIGS = {
     # model", Results: 3 seeds of 3 at 1,000 steps); the dataclasses' defaults are the previous recipe, which
     # configs written before these fields were trained with
     "cpu": TrainConfig(model=ModelConfig(path="fold", centre=True, look_word_std=0.0), image_look=True,
-                       video_path=True, look_at_real=True, path_after=300),
+                       video_path=True, look_at_real=True, path_after=100),
     "gpu": TrainConfig(name="gpu", model=ModelConfig(core=64, g_channels=256, d_channels=32), batch_size=64,
                        checkpoint_every=1000, sample_every=1000),
     # 128x128 frames: the sprite (48 px) is drawn and its frames judged at 128, clips at 64
