@@ -50,6 +50,8 @@ def main():
     p.add_argument("--no-amp", dest="amp", action="store_false", default=None)
     p.add_argument("--no-channels-last", dest="channels_last", action="store_false", default=None)
     args = p.parse_args()
+    if args.from_step < 0:
+        p.error(f"--from-step must be a step number >= 0, got {args.from_step}")
     options = {"compile": args.compile, "amp": args.amp, "channels_last": args.channels_last}
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
     for preset in args.preset or ["cpu", "tutorial", "gpu", "gpu128"]:

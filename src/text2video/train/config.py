@@ -102,7 +102,7 @@ class TrainConfig:
 
 PRESET_CONFIGS = {
     # the sprite design with each part taught by the discriminator that judges it (README "The
-    # model", Results: 3 seeds of 3 at 1,000 steps); the dataclasses' defaults are the previous recipe, which
+    # model", Results: 3 seeds of 3 in 10 minutes); the dataclasses' defaults are the previous recipe, which
     # configs written before these fields were trained with
     "cpu": TrainConfig(model=ModelConfig(path="fold", centre=True, look_word_std=0.0), image_look=True,
                        video_path=True, look_at_real=True, path_after=100),
