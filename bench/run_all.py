@@ -73,7 +73,8 @@ def speed_section(quick: bool, presets: list[str]) -> str:
         rows.append([preset, b, f"{rate:.1f}", f"{rate / b:.2f}"])
     flags = " ".join(f"--preset {p}" for p in presets) + (f" --batch-size {batch}" if batch else "")
     return (f"Command: `python bench/train_speed.py --steps {steps} {flags}`: one process, real clips drawn on the "
-            f"fly, {steps} steps after a warm-up step, from step 1,000 (past `path_after`), on {pick_device().type}.\n\n"
+            f"fly, {steps} steps after a warm-up step, from step {train_speed.STEADY_STEP:,} (past `path_after`), on "
+            f"{pick_device().type}.\n\n"
             + table(["preset", "batch", "clips/s", "steps/s"], rows))
 
 

@@ -17,9 +17,11 @@ import torch
 
 from text2video.train import Trainer, get_config
 
+STEADY_STEP = 1000  # past every preset's path_after: the steps a run spends most of its time in
+
 
 def clips_per_second(preset: str, steps: int, batch_size: int | None = None, device: str = "auto",
-                     from_step: int = 1000, **options) -> float:
+                     from_step: int = STEADY_STEP, **options) -> float:
     """Steps from_step onwards, with the step-dependent branches (path_after, the upsampler's
     every other step) as they run there; the weights are the untrained ones, which does not
     change the work. options: Trainer's compile, amp, channels_last."""
@@ -42,8 +44,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--preset", action="append", help="training preset, repeatable (default: cpu, tutorial, gpu, gpu128)")
     p.add_argument("--steps", type=int, default=5)
-    p.add_argument("--from-step", type=int, default=1000,
-                   help="time the steps from this one on (default 1000, past every preset's path_after; 0: a run's first steps)")
+    p.add_argument("--from-step", type=int, default=STEADY_STEP,
+                   help=f"time the steps from this one on (default {STEADY_STEP}, past every preset's path_after; "
+                        "0: a run's first steps)")
     p.add_argument("--batch-size", type=int, help="override every preset's batch")
     p.add_argument("--device", default="auto")
     p.add_argument("--compile", action="store_true")
