@@ -22,6 +22,11 @@ from .text import TextEncoder
 
 
 DESIGNS = ("latent", "sprite", "tutorial")
+LOOKS = ("conv", "polygon")  # how the sprite design draws its sprite: ModelConfig.look
+# The polygon look's sides face these many directions, evenly spaced: every 15 degrees, so that it
+# can draw a square (sides at 0, 90, 180, 270), an upright triangle (90, 210, 330) and a circle to
+# within 1% of its area (a 24-gon), but as well any other convex polygon with sides at those angles.
+FACETS = 24
 PATHS = ("free", "inside", "sine", "fold")
 CENTRES = ("alpha", "light")  # what the sprite's centre of mass weighs: ModelConfig.centre_on
 # Furthest a path's centre goes from the middle, in half-sides, with path="inside": where real
@@ -60,6 +65,10 @@ class ModelConfig:
     # not a grey square, which the generator learnt first to darken and then hid (README: why)
     sprite_prior: float = 0.0
     design: str = "sprite"  # see DESIGNS; README: why the sprite design
+    # how the sprite design draws the object: "conv", a conv decoder's RGBA; "polygon", a convex
+    # polygon of one colour, its FACETS sides' distances from the middle and its colour from
+    # (content noise, text): 27 numbers instead of a picture (README: why)
+    look: str = "conv"
 
     def __post_init__(self):
         if self.frames < 2:
@@ -74,6 +83,14 @@ class ModelConfig:
             raise UserError(f"centre_on must be one of {', '.join(CENTRES)}, got {self.centre_on!r}")
         if self.path not in PATHS:
             raise UserError(f"path must be one of {', '.join(PATHS)}, got {self.path!r}")
+        if self.look not in LOOKS:
+            raise UserError(f"look must be one of {', '.join(LOOKS)}, got {self.look!r}")
+        if self.look != "conv" and self.design != "sprite":
+            raise UserError(f"look={self.look} draws the sprite design's sprite; got design {self.design!r}: "
+                            "set look=conv")
+        if self.look == "polygon" and self.sprite_prior:
+            raise UserError("sprite_prior shapes the conv look's first sprites; the polygon look starts as a "
+                            "24-gon: set sprite_prior=0 with look=polygon")
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -84,7 +101,8 @@ class ModelConfig:
 
 
 # What a config that lacks these fields was trained with: the fields came later.
-EARLIER = {"look_word_std": 0.3, "path": "free", "centre": False, "centre_on": "alpha", "sprite_prior": 0.0}
+EARLIER = {"look_word_std": 0.3, "path": "free", "centre": False, "centre_on": "alpha", "sprite_prior": 0.0,
+           "look": "conv"}
 
 
 def fold(x: torch.Tensor) -> torch.Tensor:
@@ -181,22 +199,29 @@ class SpriteGenerator(nn.Module):
         # one encoder for the look and one for the path: each can learn to ignore the other's words
         self.text = TextEncoder(vocab_size, cfg.text_dim, init_std=cfg.look_word_std)
         self.path_text = TextEncoder(vocab_size, cfg.text_dim, pool="mean")
-        self.look = mlp(cfg.z_content + cfg.text_dim, cfg.hidden, c * start * start)
-        blocks, side = [], start
-        while side < sprite:
-            blocks.append(UpBlock(c, c // 2))
-            c, side = c // 2, side * 2
-        self.blocks = nn.Sequential(*blocks)
-        self.to_rgba = nn.Conv2d(c + 2, 4, 3, padding=1)
-        if cfg.sprite_prior:
-            with torch.no_grad():
-                self.to_rgba.bias[:3] = 2.0  # tanh(2) = 0.96: white
+        u = pixel_centres(sprite)  # in sprite half-widths
+        if cfg.look == "polygon":
+            self.look = mlp(cfg.z_content + cfg.text_dim, cfg.hidden, cfg.hidden, 3 + FACETS)  # colour, sides
+            angle = torch.arange(FACETS) * (2 * math.pi / FACETS)
+            self.register_buffer("normal", torch.stack([angle.cos(), angle.sin()], 1), persistent=False)  # x right, y down
+            where = torch.stack(torch.broadcast_tensors(u[None, :], u[:, None]), -1) * (sprite / 2)  # (S, S, 2) pixels
+            self.register_buffer("reach", torch.einsum("fk,yxk->fyx", self.normal, where), persistent=False)
+        else:
+            self.look = mlp(cfg.z_content + cfg.text_dim, cfg.hidden, c * start * start)
+            blocks, side = [], start
+            while side < sprite:
+                blocks.append(UpBlock(c, c // 2))
+                c, side = c // 2, side * 2
+            self.blocks = nn.Sequential(*blocks)
+            self.to_rgba = nn.Conv2d(c + 2, 4, 3, padding=1)
+            if cfg.sprite_prior:
+                with torch.no_grad():
+                    self.to_rgba.bias[:3] = 2.0  # tanh(2) = 0.96: white
         self.path = mlp(cfg.z_content + cfg.z_motion + cfg.text_dim, cfg.hidden, cfg.hidden, 4)
         self.register_buffer("times", torch.linspace(0, 1, cfg.frames), persistent=False)
         ramp = (torch.arange(sprite) + 0.5).clamp(max=sprite - torch.arange(sprite) - 0.5)  # distance to the edge
         edge = (ramp - 0.5).clamp(0, 1)  # 0 on the outermost pixels, 1 from the second ring in
         self.register_buffer("window", (edge[:, None] * edge[None, :])[None, None], persistent=False)
-        u = pixel_centres(sprite)  # in sprite half-widths
         r = (u[:, None] ** 2 + u[None, :] ** 2).sqrt()
         self.register_buffer("prior", (cfg.sprite_prior * (1 - r / PRIOR_RADIUS))[None, None], persistent=False)
 
@@ -211,13 +236,29 @@ class SpriteGenerator(nn.Module):
         return sprite, self.place(z, ids, sprite)
 
     def draw_sprite(self, z: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-        """(B, 4, S, S) the sprite: RGB in [-1, 1] and alpha in [0, 1], from content noise and text."""
+        """(B, 4, S, S) the sprite: RGB in [-1, 1] and alpha in [0, 1], from content noise and text;
+        with the polygon look, (B, 3 + FACETS) its colour and side logits (polygon)."""
         e = self.text(ids)
         zc = z[:, : self.cfg.z_content]
+        if self.cfg.look == "polygon":
+            return self.look(torch.cat([zc, e], 1))  # drawn by render, frame by frame
         x = rearrange(self.look(torch.cat([zc, e], 1)), "b (c y x) -> b c y x", y=3, x=3)
         rgba = self.to_rgba(with_coords(self.blocks(x)))
         alpha = torch.sigmoid(rgba[:, 3:] + self.prior) * self.window  # clear at the sprite's edge: no box outline
         return torch.cat([torch.tanh(rgba[:, :3]), alpha], 1)
+
+    def polygon(self, p: torch.Tensor, shift: torch.Tensor | None = None) -> torch.Tensor:
+        """(N, 3 + FACETS) colour and side logits -> (N, 4, S, S) a convex polygon of one colour,
+        anti-aliased as the data's shapes are (the signed distance to its nearest side, clamped
+        over a pixel); its middle `shift` (N, 2) pixels off the sprite's middle, if given. Side
+        i lies d_i from the middle along its normal, d_i in (0, 1) of the sprite's half-width."""
+        s = self.reach.shape[-1]
+        d = torch.sigmoid(p[:, 3:]) * (s / 2 - 1)  # in pixels; the outermost ring stays clear (window)
+        margin = d[:, :, None, None] - self.reach  # (N, FACETS, S, S): how far inside each side
+        if shift is not None:
+            margin = margin + (shift @ self.normal.T)[:, :, None, None]
+        alpha = (margin.amin(1, keepdim=True) + 0.5).clamp(0, 1) * self.window
+        return torch.cat([torch.tanh(p[:, :3])[:, :, None, None].expand(-1, -1, s, s), alpha], 1)
 
     def place(self, z: torch.Tensor, ids: torch.Tensor, sprite: torch.Tensor) -> torch.Tensor:
         """(B, T, 2) the path of `sprite` (parts); the sprite only shifts it, with cfg.centre."""
@@ -245,7 +286,10 @@ class SpriteGenerator(nn.Module):
         return places
 
     def mass(self, sprite: torch.Tensor) -> torch.Tensor:
-        """(B, 4, S, S) sprite -> (B, 1, S, S) the mass whose centre the path places (cfg.centre_on)."""
+        """(B, 4, S, S) sprite (or the polygon look's (B, 3 + FACETS)) -> (B, 1, S, S) the mass
+        whose centre the path places (cfg.centre_on)."""
+        if sprite.dim() == 2:
+            sprite = self.polygon(sprite)
         alpha = sprite[:, 3:]
         if self.cfg.centre_on == "alpha":
             return alpha
@@ -261,15 +305,24 @@ class SpriteGenerator(nn.Module):
         return torch.stack([(m.sum(1) * u).sum(1), (m.sum(2) * u).sum(1)], 1) / total[:, None]
 
     def render(self, sprite: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
-        """The sprite moved to every position of pos (B, T, 2) over a black background: (B, 3, T, side, side)."""
+        """The sprite moved to every position of pos (B, T, 2) over a black background: (B, 3, T, side, side).
+        The polygon look's sprite (B, 3 + FACETS) is drawn anew for every frame, its sub-pixel
+        part of the position in the drawing and the rest on whole pixels, so no resampling blurs it."""
         t, side, scale = pos.shape[1], self.side, 1 / self.span
+        if sprite.dim() == 2:
+            px = (pos + 1) * (side / 2)  # from the frame's corner; whole values put sprite pixels on frame pixels
+            whole = px.detach().round()
+            sprites = self.polygon(sprite.repeat_interleave(t, 0), rearrange(px - whole, "b t k -> (b t) k"))
+            pos = whole / (side / 2) - 1
+        else:
+            sprites = sprite.repeat_interleave(t, 0)
         # the grid F.affine_grid makes for a scale and a shift, bit for bit (its pixel centres, its
         # order of operations), without its batched matrix product (7% of a training step, profiled)
         u = torch.linspace(-1, 1, side, device=pos.device, dtype=pos.dtype) * (side - 1) / side * scale
         shift = -scale * rearrange(pos, "b t k -> (b t) k")  # (B*T, 2)
         grid = torch.stack(torch.broadcast_tensors(u[None, None, :] + shift[:, 0, None, None],
                                                    u[None, :, None] + shift[:, 1, None, None]), -1)  # (B*T, H, W, 2)
-        frames = F.grid_sample(sprite.repeat_interleave(t, 0), grid, align_corners=False)  # zeros outside
+        frames = F.grid_sample(sprites, grid, align_corners=False)  # zeros outside
         rgb, alpha = frames[:, :3], frames[:, 3:]
         video = alpha * rgb + (alpha - 1)  # over a black (-1) background
         return rearrange(video, "(b t) c h w -> b c t h w", t=t)
