@@ -268,7 +268,7 @@ def test_a_centred_sprite_puts_its_centre_of_mass_on_the_path():
 
 def polygon_logits(G, shape: str, size: str) -> torch.Tensor:
     """(3 + FACETS,) the polygon look's logits for a magenta `shape` of `size` drawn as the data draws it."""
-    half, width = G.reach.shape[-1] / 2 - 1, SIZES[size] * G.side  # pixels
+    half, width = G.reach.shape[0] / 2 - 1, SIZES[size] * G.side  # pixels
     sides = {"circle": dict.fromkeys(range(FACETS), width), "square": dict.fromkeys((0, 6, 12, 18), width),
              "triangle": dict.fromkeys((6, 14, 22), width / 3 ** 0.5)}[shape]  # normals every 15 degrees, y down
     p = torch.full((3 + FACETS,), 12.0)  # unused sides far out
