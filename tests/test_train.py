@@ -235,6 +235,25 @@ def test_impossible_window_settings_are_refused(overrides, message):
         get_config("tiny", **overrides)
 
 
+def test_a_wrong_prompt_asks_another_look_only_if_its_shape_colour_or_size_differs():
+    from text2video.train.trainer import asks_another_look
+
+    prompts = ["red square moving up", "red square moving up", "small circle moving left", "circle moving up"]
+    wrong = ["red square moving down slowly", "blue square moving up", "circle moving left", "circle moving right"]
+    assert asks_another_look(prompts, wrong).tolist() == [False, True, True, False]
+
+
+def test_image_mismatch_judges_frames_with_another_look_s_prompt_and_nothing_else(tmp_path):
+    """On circles no wrong prompt asks another look, so the option changes nothing; on shapes it
+    adds (real frame, wrong prompt) fakes to the image discriminator's loss."""
+    def loss_d(data, mismatch):
+        cfg = get_config("tiny", image_text=True, image_mismatch=mismatch)
+        return Trainer(cfg, data, tmp_path / f"{data}-{mismatch}", seed=0).train_step()["loss_d"]
+
+    assert loss_d("circles", True) == loss_d("circles", False)
+    assert loss_d("shapes", True) != loss_d("shapes", False)
+
+
 def test_image_discriminator_word_head_trains_a_step(tmp_path):
     trainer = Trainer(get_config("tiny", image_words=1.0), "circles", tmp_path / "run", seed=0)
     assert trainer.Di.words is not None and trainer.Di.text is None
@@ -418,6 +437,7 @@ def test_r1_smooths_the_discriminators_at_real_data(tmp_path):
     ({"look": "polygon", "design": "latent"}, "look=polygon draws the sprite design's sprite"),
     ({"look": "polygon", "sprite_prior": 3.0}, "set sprite_prior=0 with look=polygon"),
     ({"look": "vector"}, "look must be one of conv, polygon"),
+    ({"image_mismatch": True}, "set image_text=true with it"),
 ])
 def test_impossible_discriminator_settings_are_refused(overrides, message):
     with pytest.raises(UserError, match=message):

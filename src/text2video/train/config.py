@@ -19,6 +19,9 @@ class TrainConfig:
     image_frames: int = 2  # frames per clip shown to the image discriminator
     image_text: bool = False  # it also reads the prompt (projection): shape, colour, size per prompt
     image_words: float = 0.0  # weight of its word-naming head (AC-GAN style, as `words` for the video D)
+    # with image_text: (real frame, wrong prompt) pairs count as fakes for it too, where the wrong
+    # prompt asks another look (shape, colour or size; a frame cannot show another direction)
+    image_mismatch: bool = False
     # the image discriminator's gradient reaches the sprite only: its frames are drawn again with
     # the path detached, as the window discriminator's are (sprite design); else a sprite that
     # looked wrong was moved off the frame by it instead of being fixed (README: why)
@@ -76,6 +79,9 @@ class TrainConfig:
         for option in ("video_path", "look_at_real"):
             if getattr(self, option) and not self.image_look:
                 raise UserError(f"{option} works on the image discriminator's still frames: set image_look=true with it")
+        if self.image_mismatch and not self.image_text:
+            raise UserError("image_mismatch pairs frames with wrong prompts, which only a discriminator that reads "
+                            "the prompt can judge: set image_text=true with it")
         if self.image_path and not self.video_path:
             raise UserError("image_path judges frames of clips whose sprite is detached: set video_path=true with it")
         if self.path_after < 0:

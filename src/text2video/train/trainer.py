@@ -23,7 +23,7 @@ from ..files import write_json
 from ..models import (ImageDiscriminator, Upsampler, VideoDiscriminator, bag_of_words, centred_crops, downsample,
                       frame_centres, make_generator)
 from ..presets import Split
-from ..synth import VideoConfig
+from ..synth import VideoConfig, parse_prompt
 from ..text import Vocabulary
 from .config import TrainConfig
 from .log import plot_losses, trim_log
@@ -51,6 +51,12 @@ def some_frames(video: torch.Tensor, k: int) -> torch.Tensor:
     idx = pick_frames(b, t, k, video.device)
     frames = video.gather(2, idx[:, None, :, None, None].expand(-1, 3, -1, *video.shape[3:]))
     return rearrange(frames, "b c k h w -> (b k) c h w")
+
+
+def asks_another_look(prompts: list[str], wrong: list[str]) -> torch.Tensor:
+    """(B,) True where the wrong prompt asks a shape, colour or size its prompt does not."""
+    said = [(parse_prompt(p), parse_prompt(w)) for p, w in zip(prompts, wrong)]
+    return torch.tensor([any(a.get(k) != b.get(k) for k in ("shape", "colour", "size")) for a, b in said])
 
 
 class Trainer:
@@ -283,6 +289,10 @@ class Trainer:
                 scores = [self.Di.score(i_real, frame_ids), self.Di.score(i_fake, frame_ids)]
                 if cfg.image_path and at is not None:  # the still frames above are not where the path put them
                     scores.append(self.Di(self.frames_for_image_d(fake_full, fake, k), frame_ids))
+                if cfg.image_mismatch:
+                    other = asks_another_look(prompts, wrong).repeat_interleave(k).to(dev)
+                    if other.any():
+                        scores.append(self.Di.score(i_real[other], wrong_ids.repeat_interleave(k, 0)[other]))
                 loss_d = loss_d + d_loss(cfg.loss, scores[0], scores[1:])
                 if self.Dw is not None:
                     w_real, w_fake = (self.Dw(centred_crops(f, cfg.window), frame_ids) for f in (frames_real, frames_fake))
