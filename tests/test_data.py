@@ -1,7 +1,6 @@
 """Datasets on disk and on the fly: held-out splits, shapes and ranges, corrupt files."""
 import json
 
-import numpy as np
 import pytest
 import torch
 
