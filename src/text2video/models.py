@@ -184,7 +184,8 @@ class SpriteGenerator(nn.Module):
     """What and where, generated apart: a sprite (RGB + alpha) from (content noise, text) and a
     straight path p_t = p0 + t v from (motion noise, content noise, text); every frame is the
     sprite moved to p_t (bilinear resampling) over a black background. The conv decoder runs
-    once per clip instead of once per frame."""
+    once per clip instead of once per frame. With look="polygon" the sprite is a convex polygon
+    of one colour, drawn for every frame where the path puts it (polygon_alpha, paste)."""
 
     def __init__(self, cfg: ModelConfig, vocab_size: int, span: float = 0.375):
         super().__init__()
