@@ -204,7 +204,11 @@ def test_evaluating_real_clips_reports_seen_and_held_out_prompts(tmp_path, small
     assert r["overall"]["all"]["correct"] >= 0.99
     assert r["overall"]["heldout"]["prompts"] == 1 and r["overall"]["seen"]["prompts"] == 7
     assert "frechet_distance" in r["overall"]["all"] and "FVD-style" in r["classifier"]["note"]
-    assert "held-out prompts (1)" in format_table(r)
+    table = format_table(r)
+    assert "held-out prompts (1)" in table
+    up_right = next(line for line in table.splitlines() if line.strip().startswith("circle moving up-right"))
+    angle = r["prompts"][[p["prompt"] for p in r["prompts"]].index("circle moving up-right")]["median"]["direction_error"]
+    assert angle < 5 and f"{angle:5.1f}°" in up_right  # real clips go the asked way: the median error is small
     json_path, png = write(ev, tmp_path / "out" / "report.json")
     assert json.loads(json_path.read_text())["preset"] == "circles"
     assert png.read_bytes()[:4] == b"\x89PNG"

@@ -101,11 +101,13 @@ def _pct(x) -> str:
 
 
 def format_table(report: dict) -> str:
-    """The report as text: one line per prompt under 'seen' and 'held-out', then the totals."""
+    """The report as text: one line per prompt under 'seen' and 'held-out' (its median direction
+    error in degrees under 'angle'), then the totals."""
     overall = report["overall"]
     lines = [f"text2video evaluate: {report.get('source', 'clips')} on preset {report['preset']}, "
              f"{overall['all']['prompts']} prompts x {report['clips_per_prompt']} clips", ""]
-    head = f"  {'prompt':<40} {'correct':>7} {'judge':>7} {'spread':>6} {'dup':>6}  main failure"
+    # the median direction error shows a lean the direction check (< 22.5 degrees) lets pass
+    head = f"  {'prompt':<40} {'correct':>7} {'judge':>7} {'spread':>6} {'dup':>6} {'angle':>6}  main failure"
     for group, title in (("seen", "seen prompts"), ("heldout", "held-out prompts")):
         rows = [p for p in report["prompts"] if p["heldout"] == (group == "heldout")]
         if not rows:
@@ -114,9 +116,10 @@ def format_table(report: dict) -> str:
         for p in rows:
             fail = max(p["failures"].items(), key=lambda kv: kv[1], default=None)
             why = f"{fail[0]} ({fail[1]}/{p['clips']})" if fail else ""
-            d = p["diversity"]
+            d, angle = p["diversity"], p["median"].get("direction_error")
+            angle = "     -" if angle is None else f"{angle:5.1f}°"
             lines.append(f"  {p['prompt']:<40} {_pct(p['correct'])} {_pct(p['classifier'].get('all'))} "
-                         f"{d['spread_ratio']:6.2f} {_pct(d['duplicate_share'])}  {why}")
+                         f"{d['spread_ratio']:6.2f} {_pct(d['duplicate_share'])} {angle}  {why}")
     lines.append("")
     for group, entry in overall.items():
         name = {"all": "overall", "seen": "seen", "heldout": "held-out"}[group]
