@@ -207,7 +207,7 @@ def test_evaluating_real_clips_reports_seen_and_held_out_prompts(tmp_path, small
     table = format_table(r)
     assert "held-out prompts (1)" in table
     up_right = next(line for line in table.splitlines() if line.strip().startswith("circle moving up-right"))
-    angle = r["prompts"][[p["prompt"] for p in r["prompts"]].index("circle moving up-right")]["median"]["direction_error"]
+    angle = next(p for p in r["prompts"] if p["prompt"] == "circle moving up-right")["median"]["direction_error"]
     assert angle < 5 and f"{angle:5.1f}°" in up_right  # real clips go the asked way: the median error is small
     json_path, png = write(ev, tmp_path / "out" / "report.json")
     assert json.loads(json_path.read_text())["preset"] == "circles"
