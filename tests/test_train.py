@@ -226,7 +226,9 @@ def test_image_look_trains_a_step_and_needs_the_sprite_design(tmp_path):
 
 
 @pytest.mark.parametrize("overrides, message", [
-    ({"window": 32}, "window must be 0 or a multiple of 8"),
+    ({"window": 32}, "window must be 0 or a power of two"),
+    ({"window": 12}, "window must be 0 or a power of two"),
+    ({"window_words": 1.0}, "with window > 0"),
     ({"window": 8, "design": "latent"}, "window needs the sprite design"),
     ({"window": 8, "image_frames": 0}, "image_frames must be > 0"),
 ])
@@ -260,6 +262,14 @@ def test_image_discriminator_word_head_trains_a_step(tmp_path):
     before = trainer.Di.words.weight.detach().clone()
     stats = trainer.train_step()
     assert np.isfinite(stats["loss_d"]) and not torch.equal(before, trainer.Di.words.weight)
+
+
+def test_window_discriminator_word_head_trains_a_step(tmp_path):
+    trainer = Trainer(get_config("tiny", window=8, window_words=1.0), "circles", tmp_path / "run", seed=0)
+    assert trainer.Dw.words is not None and trainer.Di.words is None
+    before = trainer.Dw.words.weight.detach().clone()
+    stats = trainer.train_step()
+    assert np.isfinite(stats["loss_d"]) and not torch.equal(before, trainer.Dw.words.weight)
 
 
 @pytest.mark.parametrize("path", ["inside", "sine", "fold"])
@@ -322,6 +332,23 @@ def test_the_polygon_look_passes_a_gradient_to_its_sides_colour_and_path():
     (video[:, 0].mean() + video[:, :, :, :32].mean()).backward()  # redder, and more of it on the left
     assert p.grad[:, 3 + 0].abs().min() > 0 and p.grad[:, 0].abs().min() > 0  # the right side and the red
     assert path.grad[..., 0].abs().min() > 0
+
+
+def test_soft_sides_draw_the_same_polygon_and_teach_a_side_that_draws_no_edge():
+    """A square's diagonal sides lie outside it: with the hard minimum they get no gradient, with
+    soft_sides they do, and the drawing is the same."""
+    frames, grads = [], []
+    for soft in (0.0, 1.0):
+        G = make_generator(ModelConfig(look="polygon", soft_sides=soft), 40)
+        p = polygon_logits(G, "square", "large")
+        p[3:][p[3:] == 12.0] = 2.0  # the unused sides just outside the square's corners (9.7 px; corners 9.5)
+        p = p[None].requires_grad_(True)
+        alpha = G.polygon_alpha(p, torch.tensor([[0.3, -0.2]]))
+        alpha.mean().backward()
+        frames.append(alpha.detach())
+        grads.append(p.grad[0, 3 + 3])  # the side at 45 degrees, beside the square's bottom-right corner
+    assert torch.equal(frames[0], frames[1])
+    assert grads[0] == 0 and grads[1] > 0
 
 
 def test_sine_and_fold_paths_are_never_stuck_where_a_tanh_path_saturates():
@@ -438,6 +465,8 @@ def test_r1_smooths_the_discriminators_at_real_data(tmp_path):
     ({"look": "polygon", "sprite_prior": 3.0}, "set sprite_prior=0 with look=polygon"),
     ({"look": "vector"}, "look must be one of conv, polygon"),
     ({"image_mismatch": True}, "set image_text=true with it"),
+    ({"soft_sides": 1.0}, "soft_sides is a temperature in pixels >= 0 for the polygon look"),
+    ({"soft_sides": -1.0, "look": "polygon"}, "soft_sides is a temperature"),
 ])
 def test_impossible_discriminator_settings_are_refused(overrides, message):
     with pytest.raises(UserError, match=message):

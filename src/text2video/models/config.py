@@ -55,6 +55,10 @@ class ModelConfig:
     # polygon of one colour, its FACETS sides' distances from the middle and its colour from
     # (content noise, text): 27 numbers instead of a picture (README: why)
     look: str = "conv"
+    # >0, with look="polygon": the sides' gradient is a soft minimum's over them (log-sum-exp at
+    # this many pixels), so a side that lies outside the polygon, and draws no edge, still learns;
+    # the drawing stays the hard minimum's. 0: only the side nearest a pixel learns from it.
+    soft_sides: float = 0.0
 
     def __post_init__(self):
         if self.frames < 2:
@@ -77,6 +81,9 @@ class ModelConfig:
         if self.look == "polygon" and self.sprite_prior:
             raise UserError("sprite_prior shapes the conv look's first sprites; the polygon look starts as a "
                             "24-gon: set sprite_prior=0 with look=polygon")
+        if self.soft_sides < 0 or (self.soft_sides and self.look != "polygon"):
+            raise UserError(f"soft_sides is a temperature in pixels >= 0 for the polygon look's sides; got "
+                            f"soft_sides={self.soft_sides} with look={self.look}")
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -88,4 +95,4 @@ class ModelConfig:
 
 # What a config that lacks these fields was trained with: the fields came later.
 EARLIER = {"look_word_std": 0.3, "path": "free", "centre": False, "centre_on": "alpha", "sprite_prior": 0.0,
-           "look": "conv"}
+           "look": "conv", "soft_sides": 0.0}

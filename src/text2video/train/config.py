@@ -44,6 +44,9 @@ class TrainConfig:
     # its gradient reaches the sprite, not the path (README: why)
     window: int = 0
     window_text: bool = False  # the window discriminator also reads the prompt (projection)
+    # weight of the window discriminator's word-naming head (AC-GAN style, as image_words): it names
+    # the words from the object seen at full size, where a triangle and a square differ by pixels
+    window_words: float = 0.0
     mismatch: bool = True  # (real clip, wrong prompt) pairs count as fakes
     diversity: float = 0.0  # weight of the mode-seeking term (MSGAN): different noise, different clip
     words: float = 1.0  # weight of the word-naming head of the video discriminator (AC-GAN style)
@@ -68,9 +71,12 @@ class TrainConfig:
             raise UserError(f"loss must be 'hinge' or 'bce', got {self.loss!r}")
         if not 0 <= self.image_frames <= self.model.frames:
             raise UserError(f"image_frames must be between 0 and {self.model.frames}, got {self.image_frames}")
-        if self.window and not (8 <= self.window <= self.model.size and self.window % 8 == 0):
-            raise UserError(f"window must be 0 or a multiple of 8 from 8 to the frame size {self.model.size}, "
+        if self.window and not (8 <= self.window <= self.model.size and self.window & (self.window - 1) == 0):
+            raise UserError(f"window must be 0 or a power of two from 8 to the frame size {self.model.size}, "
                             f"got {self.window}")
+        if self.window_words < 0 or (self.window_words and not self.window):
+            raise UserError(f"window_words weighs the window discriminator's word head: a weight >= 0, with "
+                            f"window > 0; got window_words={self.window_words}, window={self.window}")
         for option, off in (("window", 0), ("image_look", False), ("video_path", False), ("path_after", 0),
                             ("path_lr_scale", 1)):
             if getattr(self, option) != off and self.model.design != "sprite":

@@ -87,8 +87,8 @@ class Trainer:
         self.image_full = self.G.side == m.size
         self.Di = ImageDiscriminator(m, m.size if self.image_full else m.core, len(self.vocab), project=cfg.image_text,
                                      words=cfg.image_words > 0).to(self.device)
-        self.Dw = ImageDiscriminator(m, cfg.window, len(self.vocab), project=cfg.window_text).to(self.device) \
-            if cfg.window else None
+        self.Dw = ImageDiscriminator(m, cfg.window, len(self.vocab), project=cfg.window_text,
+                                     words=cfg.window_words > 0).to(self.device) if cfg.window else None
         nets = [n for n in (self.G, self.U, self.Dv, self.Di, self.Dw) if n is not None]
         channels_last = self.device.type == "cuda" if channels_last is None else channels_last
         if channels_last:
@@ -295,8 +295,11 @@ class Trainer:
                         scores.append(self.Di.score(i_real[other], wrong_ids.repeat_interleave(k, 0)[other]))
                 loss_d = loss_d + d_loss(cfg.loss, scores[0], scores[1:])
                 if self.Dw is not None:
-                    w_real, w_fake = (self.Dw(centred_crops(f, cfg.window), frame_ids) for f in (frames_real, frames_fake))
-                    loss_d = loss_d + d_loss(cfg.loss, w_real, [w_fake])
+                    w_real, w_fake = (self.Dw.features(centred_crops(f, cfg.window)) for f in (frames_real, frames_fake))
+                    loss_d = loss_d + d_loss(cfg.loss, self.Dw.score(w_real, frame_ids), [self.Dw.score(w_fake, frame_ids)])
+                    if cfg.window_words:
+                        loss_d = loss_d + cfg.window_words * F.binary_cross_entropy_with_logits(
+                            self.Dw.words(w_real), frame_bag)
                 if cfg.image_words:
                     loss_d = loss_d + cfg.image_words * F.binary_cross_entropy_with_logits(
                         self.Di.words(i_real), frame_bag)
@@ -324,7 +327,11 @@ class Trainer:
                 i_fake = self.Di.features(still if cfg.image_look else self.frames_for_image_d(fake_full, fake, k))
                 loss_g = loss_g + g_loss(cfg.loss, self.Di.score(i_fake, frame_ids))
                 if self.Dw is not None:
-                    loss_g = loss_g + g_loss(cfg.loss, self.Dw(centred_crops(still, cfg.window), frame_ids))
+                    w_fake = self.Dw.features(centred_crops(still, cfg.window))
+                    loss_g = loss_g + g_loss(cfg.loss, self.Dw.score(w_fake, frame_ids))
+                    if cfg.window_words:
+                        loss_g = loss_g + cfg.window_words * F.binary_cross_entropy_with_logits(
+                            self.Dw.words(w_fake), frame_bag)
                 if cfg.image_path and moving:  # the clips' sprite is detached (video_path)
                     loss_g = loss_g + g_loss(cfg.loss, self.Di(self.frames_for_image_d(fake_full, fake, k), frame_ids))
                 if cfg.image_words:
