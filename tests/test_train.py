@@ -229,6 +229,7 @@ def test_image_look_trains_a_step_and_needs_the_sprite_design(tmp_path):
     ({"window": 32}, "window must be 0 or a power of two"),
     ({"window": 12}, "window must be 0 or a power of two"),
     ({"window_words": 1.0}, "with window > 0"),
+    ({"window": 8, "window_real": 0.0}, "and > 0 unless window_words is"),
     ({"window": 8, "design": "latent"}, "window needs the sprite design"),
     ({"window": 8, "image_frames": 0}, "image_frames must be > 0"),
 ])
@@ -264,12 +265,15 @@ def test_image_discriminator_word_head_trains_a_step(tmp_path):
     assert np.isfinite(stats["loss_d"]) and not torch.equal(before, trainer.Di.words.weight)
 
 
-def test_window_discriminator_word_head_trains_a_step(tmp_path):
-    trainer = Trainer(get_config("tiny", window=8, window_words=1.0), "circles", tmp_path / "run", seed=0)
+@pytest.mark.parametrize("real", [1.0, 0.0])
+def test_window_discriminator_word_head_trains_a_step_with_or_without_its_realism_score(tmp_path, real):
+    trainer = Trainer(get_config("tiny", window=8, window_words=1.0, window_real=real), "circles", tmp_path / "run",
+                      seed=0)
     assert trainer.Dw.words is not None and trainer.Di.words is None
-    before = trainer.Dw.words.weight.detach().clone()
+    words, score = (p.detach().clone() for p in (trainer.Dw.words.weight, trainer.Dw.out.parametrizations.weight.original))
     stats = trainer.train_step()
-    assert np.isfinite(stats["loss_d"]) and not torch.equal(before, trainer.Dw.words.weight)
+    assert np.isfinite(stats["loss_d"]) and not torch.equal(words, trainer.Dw.words.weight)
+    assert torch.equal(score, trainer.Dw.out.parametrizations.weight.original) == (real == 0)
 
 
 @pytest.mark.parametrize("path", ["inside", "sine", "fold"])

@@ -47,6 +47,9 @@ class TrainConfig:
     # weight of the window discriminator's word-naming head (AC-GAN style, as image_words): it names
     # the words from the object seen at full size, where a triangle and a square differ by pixels
     window_words: float = 0.0
+    # weight of its realism score (hinge or BCE, as the other discriminators'); 0 with window_words:
+    # the window judges nothing but which words it shows (an auxiliary classifier on the object)
+    window_real: float = 1.0
     mismatch: bool = True  # (real clip, wrong prompt) pairs count as fakes
     diversity: float = 0.0  # weight of the mode-seeking term (MSGAN): different noise, different clip
     words: float = 1.0  # weight of the word-naming head of the video discriminator (AC-GAN style)
@@ -77,6 +80,9 @@ class TrainConfig:
         if self.window_words < 0 or (self.window_words and not self.window):
             raise UserError(f"window_words weighs the window discriminator's word head: a weight >= 0, with "
                             f"window > 0; got window_words={self.window_words}, window={self.window}")
+        if self.window_real < 0 or (self.window and not (self.window_real or self.window_words)):
+            raise UserError(f"window_real weighs the window discriminator's realism score: >= 0, and > 0 unless "
+                            f"window_words is; got window_real={self.window_real}, window_words={self.window_words}")
         for option, off in (("window", 0), ("image_look", False), ("video_path", False), ("path_after", 0),
                             ("path_lr_scale", 1)):
             if getattr(self, option) != off and self.model.design != "sprite":

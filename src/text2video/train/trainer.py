@@ -295,8 +295,11 @@ class Trainer:
                         scores.append(self.Di.score(i_real[other], wrong_ids.repeat_interleave(k, 0)[other]))
                 loss_d = loss_d + d_loss(cfg.loss, scores[0], scores[1:])
                 if self.Dw is not None:
-                    w_real, w_fake = (self.Dw.features(centred_crops(f, cfg.window)) for f in (frames_real, frames_fake))
-                    loss_d = loss_d + d_loss(cfg.loss, self.Dw.score(w_real, frame_ids), [self.Dw.score(w_fake, frame_ids)])
+                    w_real = self.Dw.features(centred_crops(frames_real, cfg.window))
+                    if cfg.window_real:
+                        w_fake = self.Dw.features(centred_crops(frames_fake, cfg.window))
+                        loss_d = loss_d + cfg.window_real * d_loss(cfg.loss, self.Dw.score(w_real, frame_ids),
+                                                                   [self.Dw.score(w_fake, frame_ids)])
                     if cfg.window_words:
                         loss_d = loss_d + cfg.window_words * F.binary_cross_entropy_with_logits(
                             self.Dw.words(w_real), frame_bag)
@@ -328,7 +331,8 @@ class Trainer:
                 loss_g = loss_g + g_loss(cfg.loss, self.Di.score(i_fake, frame_ids))
                 if self.Dw is not None:
                     w_fake = self.Dw.features(centred_crops(still, cfg.window))
-                    loss_g = loss_g + g_loss(cfg.loss, self.Dw.score(w_fake, frame_ids))
+                    if cfg.window_real:
+                        loss_g = loss_g + cfg.window_real * g_loss(cfg.loss, self.Dw.score(w_fake, frame_ids))
                     if cfg.window_words:
                         loss_g = loss_g + cfg.window_words * F.binary_cross_entropy_with_logits(
                             self.Dw.words(w_fake), frame_bag)
