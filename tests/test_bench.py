@@ -62,6 +62,20 @@ def test_judge_words_counts_the_asked_value_ranked_first_per_attribute():
     assert judge.accuracy(always_circle, vocab, prompts, preset)["shape"] == pytest.approx(100 / 3)
 
 
+def test_judge_words_reads_every_word_head_a_run_trained(tmp_path):
+    from text2video.train import Trainer, get_config
+
+    run = tmp_path / "run"
+    cfg = get_config("tiny", image_words=1.0, window=8, window_words=1.0)
+    Trainer(cfg, "shapes", run, seed=0).fit(steps=1, progress=False)
+    done = subprocess.run([sys.executable, "bench/judge_words.py", "--run", str(run), "--n", "6"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for head in ("video", "image", "window"):
+        for kind in ("generated", "real"):
+            assert f"{head} head, {kind}: shape " in done.stdout
+
+
 def test_checkpoint_curve_scores_each_checkpoint_once_and_keeps_the_removed_ones(tmp_path):
     from text2video.train import Trainer, get_config
 
