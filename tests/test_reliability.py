@@ -499,7 +499,7 @@ def test_configs_say_what_they_accept(make, message):
     (["--steps", "1", "--set", "window"], "--set takes KEY=VALUE"),
     (["--steps", "1", "--set", "window_text=maybe"], "--set window_text: 'maybe' is not true or false"),
     (["--steps", "1", "--set", "window=wide"], "--set window: 'wide' is not an int"),
-    (["--steps", "1", "--set", "window=12"], "window must be 0 or a multiple of 8 from 8 to the frame size 16, got 12"),
+    (["--steps", "1", "--set", "window=12"], "window must be 0 or a power of two from 8 to the frame size 16, got 12"),
     (["--steps", "1", "--resume"], "has no checkpoint to resume from"),
 ])
 def test_bad_training_options_are_one_line_saying_what_is_accepted(tmp_path, capsys, args, message):
