@@ -20,3 +20,9 @@ def g_loss(kind: str, scores: torch.Tensor) -> torch.Tensor:
     if kind == "hinge":
         return -scores.mean()
     return F.binary_cross_entropy_with_logits(scores, torch.ones_like(scores))
+
+
+def word_loss(weight: float, logits: torch.Tensor, bag: torch.Tensor) -> torch.Tensor:
+    """A discriminator's word head (AC-GAN style): `weight` times the binary cross-entropy of its
+    (N, vocabulary) logits against the (N, vocabulary) bag of words the input should show."""
+    return weight * F.binary_cross_entropy_with_logits(logits, bag)

@@ -27,7 +27,7 @@ from ..synth import VideoConfig, parse_prompt
 from ..text import Vocabulary
 from .config import TrainConfig
 from .log import plot_losses, trim_log
-from .losses import d_loss, g_loss
+from .losses import d_loss, g_loss, word_loss
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -278,7 +278,7 @@ class Trainer:
                 fakes = [self.Dv.score(f_fake, ids)] + ([self.Dv.score(f_real, wrong_ids)] if cfg.mismatch else [])
                 loss_d = loss_d + d_loss(cfg.loss, self.Dv.score(f_real, ids), fakes)
                 if cfg.words:
-                    loss_d = loss_d + cfg.words * F.binary_cross_entropy_with_logits(self.Dv.words(f_real), bag)
+                    loss_d = loss_d + word_loss(cfg.words, self.Dv.words(f_real), bag)
             if k:
                 frames_real = self.frames_for_image_d(real64, real, k)
                 at = self.real_places(frames_real) if cfg.look_at_real else None
@@ -301,11 +301,9 @@ class Trainer:
                         loss_d = loss_d + cfg.window_real * d_loss(cfg.loss, self.Dw.score(w_real, frame_ids),
                                                                    [self.Dw.score(w_fake, frame_ids)])
                     if cfg.window_words:
-                        loss_d = loss_d + cfg.window_words * F.binary_cross_entropy_with_logits(
-                            self.Dw.words(w_real), frame_bag)
+                        loss_d = loss_d + word_loss(cfg.window_words, self.Dw.words(w_real), frame_bag)
                 if cfg.image_words:
-                    loss_d = loss_d + cfg.image_words * F.binary_cross_entropy_with_logits(
-                        self.Di.words(i_real), frame_bag)
+                    loss_d = loss_d + word_loss(cfg.image_words, self.Di.words(i_real), frame_bag)
         if cfg.r1 and self.step % cfg.r1_every == 0:
             loss_d = loss_d + cfg.r1 * cfg.r1_every / 2 * self.r1_penalty(real, real64, ids, frame_ids)
         if not self.dist.all_finite(loss_d):
@@ -325,7 +323,7 @@ class Trainer:
                 f_fake = self.Dv.features(fake)
                 loss_g = loss_g + g_loss(cfg.loss, self.Dv.score(f_fake, ids))
                 if cfg.words:
-                    loss_g = loss_g + cfg.words * F.binary_cross_entropy_with_logits(self.Dv.words(f_fake), bag)
+                    loss_g = loss_g + word_loss(cfg.words, self.Dv.words(f_fake), bag)
             if k:
                 i_fake = self.Di.features(still if cfg.image_look else self.frames_for_image_d(fake_full, fake, k))
                 loss_g = loss_g + g_loss(cfg.loss, self.Di.score(i_fake, frame_ids))
@@ -334,13 +332,11 @@ class Trainer:
                     if cfg.window_real:
                         loss_g = loss_g + cfg.window_real * g_loss(cfg.loss, self.Dw.score(w_fake, frame_ids))
                     if cfg.window_words:
-                        loss_g = loss_g + cfg.window_words * F.binary_cross_entropy_with_logits(
-                            self.Dw.words(w_fake), frame_bag)
+                        loss_g = loss_g + word_loss(cfg.window_words, self.Dw.words(w_fake), frame_bag)
                 if cfg.image_path and moving:  # the clips' sprite is detached (video_path)
                     loss_g = loss_g + g_loss(cfg.loss, self.Di(self.frames_for_image_d(fake_full, fake, k), frame_ids))
                 if cfg.image_words:
-                    loss_g = loss_g + cfg.image_words * F.binary_cross_entropy_with_logits(
-                        self.Di.words(i_fake), frame_bag)
+                    loss_g = loss_g + word_loss(cfg.image_words, self.Di.words(i_fake), frame_bag)
             if cfg.diversity:
                 # pairs of clips with one prompt and two noises should differ as much as the noises do
                 half = b // 2
