@@ -18,8 +18,8 @@
 # `model/circles`. The `cpu` preset trains the sprite alone for its first 100 steps and the
 # path only after, so a run this short has not learnt the motion yet, and the evaluator says
 # so (the direction and speed checks). Set `minutes = 10` to train with the recipe that met the
-# quality bar on 3 seeds of 3 (README, Results); the shipped model is a 10-minute run of the
-# preset before it (`path_after=300`, its model card). Notebook 03 shows the shipped model.
+# quality bar on 3 seeds of 3 (README, Results); with `seed = 0` that is the shipped model's
+# command (its model card). Notebook 03 shows the shipped model.
 
 # %% tags=["parameters"]
 preset = "cpu"  # training preset: cpu, gpu (one CUDA GPU), tutorial (the baseline), tiny (tests)
