@@ -20,13 +20,12 @@ import tempfile
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from text2video.checkpoint import load_checkpoint
 from text2video.errors import UserError
 from text2video.models import bag_of_words
 from text2video.presets import get_preset, trained_on
-from text2video.train import Trainer, TrainConfig, g_loss
+from text2video.train import Trainer, TrainConfig, g_loss, word_loss
 
 
 def restore(checkpoint: Path) -> Trainer:
@@ -62,7 +61,7 @@ def pulls(trainer: Trainer, n: int) -> dict:
         if term == "video":
             loss = g_loss(trainer.cfg.loss, trainer.Dv(trainer.at_core(video), ids))
         elif term == "words":
-            loss = F.binary_cross_entropy_with_logits(trainer.Dv.words(trainer.Dv.features(trainer.at_core(video))), bag)
+            loss = word_loss(1.0, trainer.Dv.words(trainer.Dv.features(trainer.at_core(video))), bag)  # unweighted
         else:
             frames = torch.cat([video[:, :, 0], video[:, :, video.shape[2] // 2]])
             loss = g_loss(trainer.cfg.loss, trainer.Di(frames, torch.cat([ids, ids])))
