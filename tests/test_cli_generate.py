@@ -1,6 +1,7 @@
 """`python -m text2video generate` as a user runs it, on a tiny trained model."""
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,8 +18,12 @@ def model_dir(tmp_path_factory):
     return export(root / "run", root / "model")
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def generate(*args):
-    return subprocess.run([sys.executable, "-m", "text2video", "generate", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "text2video", "generate", *args], capture_output=True, text=True,
+                          cwd=ROOT)
 
 
 def test_generate_writes_a_grid_gif_and_prints_its_path(model_dir, tmp_path):
@@ -28,12 +33,38 @@ def test_generate_writes_a_grid_gif_and_prints_its_path(model_dir, tmp_path):
     assert r.stdout.strip() == str(out) and out.stat().st_size > 0
 
 
-def test_generate_npy_holds_uint8_clips(model_dir, tmp_path):
-    out = tmp_path / "clip.npy"
-    r = generate("circle moving left", "--model", str(model_dir), "--out", str(out), "--scale", "2")
+def test_generate_npy_holds_the_clips_themselves_not_a_grid(model_dir, tmp_path):
+    out = tmp_path / "clips.npy"
+    r = generate("circle moving left", "--model", str(model_dir), "--num-samples", "3", "--out", str(out))
     assert r.returncode == 0, r.stderr
-    clip = np.load(out)
-    assert clip.dtype == np.uint8 and clip.shape == (4, 32, 32, 3)
+    clips = np.load(out)
+    assert clips.dtype == np.uint8 and clips.shape == (3, 4, 16, 16, 3)  # (N, T, H, W, 3)
+    assert not np.array_equal(clips[0], clips[1])
+
+
+def test_render_npy_holds_the_clips_themselves_at_any_scale(tmp_path):
+    out = tmp_path / "real.npy"
+    r = subprocess.run([sys.executable, "-m", "text2video", "render", "circle moving up", "--num-samples", "2",
+                        "--frames", "4", "--size", "16", "--scale", "2", "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert np.load(out).shape == (2, 4, 32, 32, 3)
+
+
+def test_a_model_refuses_a_word_it_was_not_trained_on_and_lists_the_ones_it_knows(tmp_path):
+    r = generate("red circle moving left", "--model", "model/circles", "--out", str(tmp_path / "x.gif"))
+    assert_user_error(r, "this model was not trained on the word 'red'")
+    assert "the words it knows: circle, down, left, moving, right, up" in r.stderr
+    assert not (tmp_path / "x.gif").exists()
+
+
+def test_a_trained_model_records_the_words_of_its_training_prompts(model_dir):
+    import text2video
+    from text2video.errors import UserError
+
+    model = text2video.load(model_dir)
+    assert model.known == ["circle", "down", "left", "moving", "right", "up"]
+    with pytest.raises(UserError, match="not trained on the word 'square'"):
+        model.generate("square moving up")
 
 
 def test_generate_out_dir_writes_one_file_per_clip(model_dir, tmp_path):

@@ -36,6 +36,7 @@ def parameters_cell(nb) -> nbformat.NotebookNode:
     return cell
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(TINY))
 def test_notebook_runs_top_to_bottom_with_tiny_parameters(name, tmp_path):
     nb = jupytext.read(NOTEBOOKS / f"{name}.py")

@@ -59,28 +59,36 @@ def cmd_render(args) -> int:
     import numpy as np
 
     from .synth import VideoConfig, attributes_for, render, sample_clips
-    from .video_io import grid, save_video, upscale
 
     attrs = attributes_for(args.prompt)
     video = VideoConfig(frames=args.frames, height=args.size, width=args.size)
     clips = render(sample_clips([attrs] * args.num_samples, video, np.random.default_rng(args.seed)))
-    out = save_video(args.out, upscale(grid(clips) if len(clips) > 1 else clips[0], args.scale), args.fps)
-    print(out)
+    print(_write_file(clips, args.out, args.scale, args.fps))
     return 0
 
 
-def _write_clips(clips, args) -> list:
-    """One grid file (--out) or one file per clip (--out-dir); returns the paths written."""
+def _write_file(clips, out: str, scale: int, fps: float):
+    """clips (N, T, H, W, 3) to one file: an .npy holds them as they are, a video tiles them in a grid."""
     from pathlib import Path
 
     from .video_io import grid, save_video, upscale
+
+    if Path(out).suffix.lower() == ".npy":
+        return save_video(out, upscale(clips, scale), fps)
+    return save_video(out, upscale(grid(clips) if len(clips) > 1 else clips[0], scale), fps)
+
+
+def _write_clips(clips, args) -> list:
+    """One file (--out, as _write_file) or one file per clip (--out-dir); returns the paths written."""
+    from pathlib import Path
+
+    from .video_io import save_video, upscale
 
     if args.out_dir:
         stem = "_".join(args.prompt.split())  # no tabs or newlines in file names
         return [save_video(Path(args.out_dir) / f"{stem}_{i}{args.ext}", upscale(c, args.scale), args.fps)
                 for i, c in enumerate(clips)]
-    video = grid(clips) if len(clips) > 1 else clips[0]
-    return [save_video(args.out, upscale(video, args.scale), args.fps)]
+    return [_write_file(clips, args.out, args.scale, args.fps)]
 
 
 def cmd_generate(args) -> int:
@@ -141,8 +149,8 @@ def cmd_train(args) -> int:
     overrides = dict(parse_setting(text) for text in args.set or [])
     overrides.update({k: v for k, v in (("batch_size", args.batch_size), ("lr", args.lr)) if v is not None})
     cfg = get_config(args.preset, **overrides)
-    if args.steps is None and args.minutes is None:
-        raise UserError("give a training length: --steps N or --minutes M")
+    if args.steps is None and args.minutes is None and args.epochs is None:
+        raise UserError("give a training length: --steps N, --minutes M or --epochs E")
     _check_train_args(args)
     dist, device = distributed.init(*_torchrun_ranks(), args.device)
     try:
@@ -153,7 +161,7 @@ def cmd_train(args) -> int:
                 raise UserError(f"--resume: {args.out} has no checkpoint to resume from")
             if dist.main:
                 print(f"resumed {args.out} at step {trainer.step}", file=sys.stderr)
-        path = trainer.fit(steps=args.steps, minutes=args.minutes)
+        path = trainer.fit(steps=args.steps, minutes=args.minutes, epochs=args.epochs)
     finally:
         distributed.shutdown(dist)
     if dist.main:
@@ -204,17 +212,19 @@ def build_parser() -> argparse.ArgumentParser:
     g.set_defaults(run=cmd_generate)
 
     t = sub.add_parser("train", help="train the text-to-video GAN")
-    t.add_argument("--preset", default="cpu", help="training preset: cpu (default), gpu, gpu128, tutorial, tiny")
+    t.add_argument("--preset", default="cpu", help="training preset: cpu (default), shapes, gpu, gpu128, tutorial, tiny")
     t.add_argument("--data", default="circles", help="a data preset (circles, shapes: made on the fly) or a dataset directory")
     t.add_argument("--out", required=True, help="run directory: log, samples, checkpoints")
     t.add_argument("--minutes", type=_positive_float, help="training time budget (evaluation and sampling not counted)")
-    t.add_argument("--steps", type=_positive, help="number of steps (with --minutes: whichever comes first)")
+    t.add_argument("--steps", type=_positive, help="number of steps (with --minutes or --epochs: whichever ends first)")
+    t.add_argument("--epochs", type=_positive_float,
+                   help="passes over the clips of a dataset directory (--data DIR); an epoch is len/batch steps")
     t.add_argument("--seed", type=_seed, default=0)
     t.add_argument("--batch-size", type=_positive,
                    help="clips per step over all processes (under torchrun each takes an equal share)")
     t.add_argument("--lr", type=_positive_float)
     t.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override a field of the preset's TrainConfig or ModelConfig, repeatable: --set window_text=true")
+                   help="override a field of the preset's TrainConfig or ModelConfig, repeatable: --set window=16")
     t.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), or a torch device")
     t.add_argument("--holdout", action="append", metavar="PHRASE", help="held-out rule in prompt words, repeatable")
     t.add_argument("--resume", action="store_true", help="continue the run in --out from its latest checkpoint")

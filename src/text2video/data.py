@@ -8,6 +8,7 @@ the training loop its batches from either.
 from __future__ import annotations
 
 import contextlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -215,13 +216,13 @@ class SyntheticVideos(IterableDataset):
 
 class RealClips:
     """Batches of real clips for training, with their prompts and wrong prompts, on the fly from a
-    preset or from a dataset directory. From disk with several ranks (rank `rank` of `world`), all
-    draw one global batch from `index_rng` (the same stream on every rank) and each takes its own
-    slice of it: disjoint clips, as a DistributedSampler."""
+    preset or from a dataset directory. From disk the clips come in epochs: a new order of all of
+    them each pass, the same on every rank (from `seed` and the epoch), and with several ranks
+    (rank `rank` of `world`) each takes its own slice of the global batch, as a DistributedSampler."""
 
     def __init__(self, data: str, video: VideoConfig, split: Split | None, rng: np.random.Generator,
-                 rank: int = 0, world: int = 1, index_rng: np.random.Generator | None = None):
-        self.rng, self.rank, self.world, self.index_rng = rng, rank, world, index_rng or rng
+                 rank: int = 0, world: int = 1, seed: int = 0):
+        self.rng, self.rank, self.world, self.seed = rng, rank, world, seed
         if data in PRESETS:
             self.source = ClipSource(get_preset(data), "train", video, split)
             self.dataset = None
@@ -235,22 +236,45 @@ class RealClips:
         self.prompts = self.source.prompts
         if len(self.prompts) < 2:
             raise UserError("training needs at least two different training prompts")
+        self._orders: dict[int, np.ndarray] = {}
 
     def check(self, batch_size: int) -> None:
         if self.dataset is not None and batch_size > len(self.dataset):
             raise UserError(f"batch size {batch_size} is larger than the dataset ({len(self.dataset)} clips)")
 
-    def batch(self, n: int) -> tuple[torch.Tensor, list[str], list[str]]:
-        """(videos (n, 3, T, H, W) in [-1, 1], prompts, wrong prompts)."""
+    def sample_prompts(self, n: int) -> list[str]:
+        """Up to n prompts picked evenly from the training prompts and then the held-out ones."""
+        prompts = self.prompts + ClipSource(self.preset, "heldout", self.source.video, self.split).prompts
+        return prompts[:: max(1, len(prompts) // n)][:n]
+
+    def steps_for(self, epochs: float, batch_size: int) -> int:
+        """Steps of `batch_size` clips (the global batch) that make `epochs` passes over the dataset."""
+        if self.dataset is None:
+            raise UserError(f"--epochs counts passes over a dataset directory, and preset {self.preset.name!r} "
+                            "renders new clips every step: give --steps or --minutes, or make a dataset with make-dataset")
+        if not epochs > 0:
+            raise UserError(f"epochs must be a positive number, got {epochs}")
+        return max(1, math.ceil(epochs * len(self.dataset) / batch_size))
+
+    def epoch_order(self, epoch: int) -> np.ndarray:
+        if epoch not in self._orders:
+            self._orders = {epoch: np.random.default_rng([self.seed, epoch]).permutation(len(self.dataset))}
+        return self._orders[epoch]
+
+    def batch(self, n: int, step: int = 0) -> tuple[torch.Tensor, list[str], list[str]]:
+        """(videos (n, 3, T, H, W) in [-1, 1], prompts, wrong prompts) for training step `step`."""
         if self.dataset is None:
             videos, clips = self.source.sample(n, self.rng)
             prompts = [self.preset.prompt(a) for a in clips.attributes]
             x = to_model_range(videos)
         else:
             self.check(n * self.world)
-            idx = self.index_rng.choice(len(self.dataset), n * self.world, replace=False)[self.rank * n:][:n]
-            x = to_model_range(np.stack([self.dataset.clip(int(i)) for i in idx]))
-            prompts = [self.dataset.clips["prompt"][int(i)] for i in idx]
+            # this rank's share of the step's global batch, clip positions counted over all epochs
+            first = step * n * self.world + self.rank * n
+            epochs, places = np.divmod(np.arange(first, first + n), len(self.dataset))
+            idx = [int(self.epoch_order(int(e))[p]) for e, p in zip(epochs, places)]
+            x = to_model_range(np.stack([self.dataset.clip(i) for i in idx]))
+            prompts = [self.dataset.clips["prompt"][i] for i in idx]
         k = len(self.prompts)
         shift = self.rng.integers(1, k, n)  # never zero: the wrong prompt always differs
         wrong = [self.prompts[(self.prompts.index(p) + s) % k] for p, s in zip(prompts, shift)]

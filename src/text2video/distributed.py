@@ -17,6 +17,17 @@ from torch import nn
 from .errors import UserError
 
 
+def pick_device(name: str = "auto") -> torch.device:
+    """A torch device by name; "auto": cuda, then mps, then cpu."""
+    if name != "auto":
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
 @dataclass(frozen=True)
 class Dist:
     """Where this process stands: rank `rank` of `world`, collectives on `device`."""

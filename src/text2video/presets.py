@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import UserError
+from .text import tokenize
 from .synth import ATTRIBUTES, COLOURS, DIRECTIONS, SHAPES, Attributes, parse_prompt
 
 
@@ -131,6 +132,18 @@ def trained_on(config: dict) -> tuple[str | None, Split | None]:
     preset = config.get("preset")
     name = preset.get("name") if isinstance(preset, dict) else preset
     return name, Split.from_json(config["split"]) if config.get("split") is not None else None
+
+
+def trained_words(config: dict) -> list[str] | None:
+    """The words of a saved model's training prompts: its config's `prompt_words`, or for a model
+    saved before it had them, the words of its preset's training split; None where unknown."""
+    if isinstance(config.get("prompt_words"), list):
+        return [str(w) for w in config["prompt_words"]]
+    name, split = trained_on(config)
+    if name not in PRESETS:
+        return None
+    train, _ = PRESETS[name].partition(split)
+    return sorted({w for a in train for w in tokenize(PRESETS[name].prompt(a))})
 
 
 def get_preset(name: str) -> Preset:

@@ -14,7 +14,8 @@ from . import checkpoint as ckpt
 from .data import to_uint8
 from .errors import UserError
 from .models import ModelConfig, Upsampler, make_generator
-from .text import Vocabulary
+from .presets import trained_words
+from .text import Vocabulary, tokenize
 
 MAX_BATCH = 64
 
@@ -28,15 +29,26 @@ def clip_noise(shape: tuple[int, ...], seed: int, index: int) -> torch.Tensor:
 class VideoModel:
     """A trained generator with its vocabulary: prompts in, uint8 clips out."""
 
-    def __init__(self, generator, upsampler, vocab: Vocabulary, cfg: ModelConfig, device=None, config: dict | None = None):
+    def __init__(self, generator, upsampler, vocab: Vocabulary, cfg: ModelConfig, device=None, config: dict | None = None,
+                 known: list[str] | None = None):
         self.G, self.U, self.vocab, self.cfg = generator, upsampler, vocab, cfg
         self.device = device or torch.device("cpu")
         self.config = config or {}
+        self.known = known  # the words of its training prompts; None: every word of its vocabulary
+
+    def check(self, prompt: str) -> None:
+        """A UserError naming the first word of `prompt` that this model was not trained on."""
+        unknown = [w for w in tokenize(prompt) if self.known is not None and w not in self.known]
+        if unknown:
+            raise UserError(f"this model was not trained on the word {unknown[0]!r} (in {prompt!r}); "
+                            f"the words it knows: {', '.join(self.known)}")
 
     @torch.no_grad()
     def generate_from_noise(self, prompts: list[str], noise: torch.Tensor) -> np.ndarray:
         """Every prompt with every noise row: uint8 (len(prompts) * len(noise), T, H, W, 3)."""
         ids = self.vocab.batch(prompts)  # validates every prompt before any work
+        for prompt in prompts:
+            self.check(prompt)
         was_training = self.G.training
         self.G.eval()
         self.U.eval()
@@ -78,4 +90,4 @@ def load(directory: str | Path, device: str = "cpu") -> VideoModel:
     G, U = make_generator(cfg, len(vocab)), Upsampler(cfg.up_channels)
     ckpt.load_weights(directory / "model.safetensors", {"generator": G, "upsampler": U})
     dev = torch.device(device)
-    return VideoModel(G.to(dev).eval(), U.to(dev).eval(), vocab, cfg, dev, config)
+    return VideoModel(G.to(dev).eval(), U.to(dev).eval(), vocab, cfg, dev, config, trained_words(config))

@@ -1,22 +1,21 @@
-"""The networks: a text-to-video Generator, video and image Discriminators, a learned 2x
+"""The networks: the text-to-video generator, video and image discriminators, a learned 2x
 upsampler, and the tutorial's per-frame design kept as a baseline.
 
-The Generator moves a latent point along a straight line, h_t = h0 + t v, with h0 from
-(content noise, text) and the velocity v from (motion noise, text), and decodes every h_t into a
-frame: a temporal structure that can say "moves steadily in a direction" by construction.
-All normalisation is per sample (GroupNorm), so a clip does not depend on its batch or mode.
-One module per part: `config`, `generators`, `discriminators`, `upsample`.
+The SpritePathGenerator draws what and where apart: a sprite (RGBA, or a convex polygon) from
+(content noise, text) once per clip, and a straight path from (motion noise, text) along which it
+is pasted frame by frame. All normalisation is per sample (GroupNorm), so a clip does not depend
+on its batch or mode. One module per part: `config`, `generators`, `discriminators`, `upsample`.
 """
-from .config import CENTRES, DESIGNS, EARLIER, FACETS, INSIDE, LOOKS, PATHS, PRIOR_RADIUS, ModelConfig
+from .config import DESIGNS, EARLIER, FACETS, LOOKS, PATHS, REMOVED, ModelConfig
 from .discriminators import (ConvTower, ImageDiscriminator, VideoDiscriminator, bag_of_words, batch_spread,
                              centred_crops, down, frame_centres)
-from .generators import (BOUNDS, Generator, SpriteGenerator, TutorialGenerator, UpBlock, fold, make_generator, mlp,
+from .generators import (INSIDE, SpritePathGenerator, TutorialGenerator, UpBlock, fold, make_generator, mlp,
                          pixel_centres, with_coords)
 from .upsample import Upsampler, downsample
 
 __all__ = [
-    "BOUNDS", "CENTRES", "DESIGNS", "EARLIER", "FACETS", "INSIDE", "LOOKS", "PATHS", "PRIOR_RADIUS", "ConvTower",
-    "Generator", "ImageDiscriminator", "ModelConfig", "SpriteGenerator", "TutorialGenerator", "UpBlock", "Upsampler",
-    "VideoDiscriminator", "bag_of_words", "batch_spread", "centred_crops", "down", "downsample", "fold",
-    "frame_centres", "make_generator", "mlp", "pixel_centres", "with_coords",
+    "DESIGNS", "EARLIER", "FACETS", "INSIDE", "LOOKS", "PATHS", "REMOVED", "ConvTower", "ImageDiscriminator",
+    "ModelConfig", "SpritePathGenerator", "TutorialGenerator", "UpBlock", "Upsampler", "VideoDiscriminator",
+    "bag_of_words", "batch_spread", "centred_crops", "down", "downsample", "fold", "frame_centres", "make_generator",
+    "mlp", "pixel_centres", "with_coords",
 ]

@@ -1,5 +1,5 @@
-"""The generators: the latent-trajectory Generator, the SpriteGenerator (a look and a straight
-path, drawn apart) and the tutorial's per-frame design kept as a baseline; make_generator picks one."""
+"""The generators: the SpritePathGenerator (a look drawn once and moved along a straight path) and
+the tutorial's per-frame design kept as a baseline; make_generator picks one by ModelConfig.design."""
 from __future__ import annotations
 
 import math
@@ -10,7 +10,7 @@ from einops import rearrange, repeat
 from torch import nn
 
 from ..text import TextEncoder
-from .config import FACETS, INSIDE, PRIOR_RADIUS, ModelConfig
+from .config import FACETS, ModelConfig
 
 
 def fold(x: torch.Tensor) -> torch.Tensor:
@@ -19,7 +19,9 @@ def fold(x: torch.Tensor) -> torch.Tensor:
     return (torch.remainder(x - 1, 4) - 2).abs() - 1
 
 
-BOUNDS = {"inside": torch.tanh, "sine": torch.sin, "fold": fold}  # path -> what bounds its raw outputs
+# Furthest the fold path's centre goes from the middle, in half-sides: where real clips put a medium
+# shape's centre (0.83) and a small one's (0.87) when its path ends at an edge.
+INSIDE = 0.85
 
 
 def pixel_centres(n: int, device=None, dtype=None) -> torch.Tensor:
@@ -53,42 +55,7 @@ class UpBlock(nn.Module):
         return F.leaky_relu(self.norm(self.conv(with_coords(x))), 0.2)
 
 
-class Generator(nn.Module):
-    """(noise, token ids) -> clips (B, 3, T, core, core) in [-1, 1]."""
-
-    def __init__(self, cfg: ModelConfig, vocab_size: int):
-        super().__init__()
-        self.cfg = cfg
-        c = cfg.g_channels
-        self.text = TextEncoder(vocab_size, cfg.text_dim)
-        self.start = mlp(cfg.z_content + cfg.text_dim, cfg.hidden, cfg.hidden)
-        self.velocity = mlp(cfg.z_motion + cfg.text_dim, cfg.hidden, cfg.hidden)
-        self.fc = nn.Linear(cfg.hidden, c * 16)
-        blocks, side = [], 4
-        while side < cfg.core // 2:
-            blocks.append(UpBlock(c, c // 2))
-            c, side = c // 2, side * 2
-        self.blocks = nn.Sequential(*blocks)
-        self.to_rgb = nn.ConvTranspose2d(c + 2, 3, 4, stride=2, padding=1)  # last doubling, cheap
-        self.register_buffer("times", torch.linspace(-1, 1, cfg.frames), persistent=False)
-        self.side = cfg.core  # the upsampler takes it to cfg.size
-
-    @property
-    def noise_shape(self) -> tuple[int, ...]:
-        return (self.cfg.z_content + self.cfg.z_motion,)
-
-    def forward(self, z: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-        e = self.text(ids)
-        zc, zm = z.split([self.cfg.z_content, self.cfg.z_motion], 1)
-        h0 = self.start(torch.cat([zc, e], 1))  # (B, hidden)
-        v = self.velocity(torch.cat([zm, e], 1))
-        h = h0[:, None] + self.times[None, :, None] * v[:, None]  # (B, T, hidden)
-        x = rearrange(self.fc(h), "b t (c y x) -> (b t) c y x", y=4, x=4)
-        x = self.to_rgb(with_coords(self.blocks(x)))
-        return rearrange(torch.tanh(x), "(b t) c h w -> b c t h w", t=self.cfg.frames)
-
-
-class SpriteGenerator(nn.Module):
+class SpritePathGenerator(nn.Module):
     """What and where, generated apart: a sprite (RGB + alpha) from (content noise, text) and a
     straight path p_t = p0 + t v from (motion noise, content noise, text); every frame is the
     sprite moved to p_t (bilinear resampling) over a black background. The conv decoder runs
@@ -123,16 +90,11 @@ class SpriteGenerator(nn.Module):
                 c, side = c // 2, side * 2
             self.blocks = nn.Sequential(*blocks)
             self.to_rgba = nn.Conv2d(c + 2, 4, 3, padding=1)
-            if cfg.sprite_prior:
-                with torch.no_grad():
-                    self.to_rgba.bias[:3] = 2.0  # tanh(2) = 0.96: white
         self.path = mlp(cfg.z_content + cfg.z_motion + cfg.text_dim, cfg.hidden, cfg.hidden, 4)
         self.register_buffer("times", torch.linspace(0, 1, cfg.frames), persistent=False)
         ramp = (torch.arange(sprite) + 0.5).clamp(max=sprite - torch.arange(sprite) - 0.5)  # distance to the edge
         edge = (ramp - 0.5).clamp(0, 1)  # 0 on the outermost pixels, 1 from the second ring in
         self.register_buffer("window", (edge[:, None] * edge[None, :])[None, None], persistent=False)
-        r = (u[:, None] ** 2 + u[None, :] ** 2).sqrt()
-        self.register_buffer("prior", (cfg.sprite_prior * (1 - r / PRIOR_RADIUS))[None, None], persistent=False)
 
     @property
     def noise_shape(self) -> tuple[int, ...]:
@@ -153,7 +115,7 @@ class SpriteGenerator(nn.Module):
             return self.look(torch.cat([zc, e], 1))  # drawn by render, frame by frame
         x = rearrange(self.look(torch.cat([zc, e], 1)), "b (c y x) -> b c y x", y=3, x=3)
         rgba = self.to_rgba(with_coords(self.blocks(x)))
-        alpha = torch.sigmoid(rgba[:, 3:] + self.prior) * self.window  # clear at the sprite's edge: no box outline
+        alpha = torch.sigmoid(rgba[:, 3:]) * self.window  # clear at the sprite's edge: no box outline
         return torch.cat([torch.tanh(rgba[:, :3]), alpha], 1)
 
     def polygon(self, p: torch.Tensor, shift: torch.Tensor | None = None) -> torch.Tensor:
@@ -173,12 +135,7 @@ class SpriteGenerator(nn.Module):
         if shift is not None:
             d = d + shift @ self.normal.T
         gap = d[:, None, None, :] - self.reach  # (N, S, S, FACETS): how far inside each side a pixel is
-        margin = gap.min(-1).values  # inside the nearest side (min over the last dim: 3x faster than amin, profiled)
-        if self.cfg.soft_sides:  # straight through: drawn with the hard minimum, differentiated as the soft one
-            t = self.cfg.soft_sides
-            soft = -t * torch.logsumexp(gap / -t, -1)
-            margin = soft + (margin - soft).detach()
-        margin = margin[:, None]
+        margin = gap.min(-1).values[:, None]  # inside the nearest side (min over the last dim: 3x faster than amin, profiled)
         return (margin + 0.5).clamp(0, 1) * self.window
 
     def place(self, z: torch.Tensor, ids: torch.Tensor, sprite: torch.Tensor) -> torch.Tensor:
@@ -189,13 +146,10 @@ class SpriteGenerator(nn.Module):
             path = torch.tanh(p[:, :2])[:, None] + self.times[None, :, None] * p[:, None, 2:]
         else:
             # no longer than the frame along either axis (linear while short), and the midpoint
-            # ranges as far as the path's half-length allows: both ends stay inside. "sine" and
-            # "fold" bound with a sine or a triangle wave, which have no flat tail: a midpoint pushed
-            # to a corner by tanh's saturated tail got a 600th of its gradient there and stayed, the
-            # sprite parked still; the sine's slope still vanishes at its top, the fold's never (README)
-            bound = BOUNDS[cfg.path]
-            velocity = 2 * INSIDE * bound(p[:, 2:] / (2 * INSIDE))
-            middle = (INSIDE - velocity.abs() / 2) * bound(p[:, :2])
+            # ranges as far as the path's half-length allows: both ends stay inside. A triangle wave
+            # has no flat tail, so a midpoint pushed to a corner still learns (docs/HISTORY.md)
+            velocity = 2 * INSIDE * fold(p[:, 2:] / (2 * INSIDE))
+            middle = (INSIDE - velocity.abs() / 2) * fold(p[:, :2])
             path = middle[:, None] + (self.times[None, :, None] - 0.5) * velocity[:, None]
         return self.anchor(path, sprite)
 
@@ -207,14 +161,11 @@ class SpriteGenerator(nn.Module):
         return places
 
     def mass(self, sprite: torch.Tensor) -> torch.Tensor:
-        """(B, 4, S, S) sprite (or the polygon look's (B, 3 + FACETS)) -> (B, 1, S, S) the mass
-        whose centre the path places (cfg.centre_on)."""
+        """(B, 4, S, S) sprite (or the polygon look's (B, 3 + FACETS)) -> (B, 1, S, S) the alpha
+        whose centre the path places."""
         if sprite.dim() == 2:
             sprite = self.polygon(sprite)
-        alpha = sprite[:, 3:]
-        if self.cfg.centre_on == "alpha":
-            return alpha
-        return (alpha * (sprite[:, :3].mean(1, keepdim=True) + 1) / 2) ** 2  # what the frame shows, squared
+        return sprite[:, 3:]
 
     def centre_of(self, mass: torch.Tensor) -> torch.Tensor:
         """(B, 1, S, S) mass -> (B, 2) its centre (x, y) in the sprite's [-1, 1] units;
@@ -294,5 +245,5 @@ class TutorialGenerator(nn.Module):
 
 
 def make_generator(cfg: ModelConfig, vocab_size: int) -> nn.Module:
-    design = {"latent": Generator, "sprite": SpriteGenerator, "tutorial": TutorialGenerator}[cfg.design]
+    design = {"sprite": SpritePathGenerator, "tutorial": TutorialGenerator}[cfg.design]
     return design(cfg, vocab_size)

@@ -10,56 +10,44 @@ from ..models import ModelConfig
 
 @dataclass(frozen=True)
 class TrainConfig:
+    """The `cpu` recipe: the sprite design, each of its parts taught by the discriminator that judges
+    it (the look by still frames, the path by clips), Adam at 4e-4 (docs/HISTORY.md: how)."""
+
     name: str = "cpu"
     model: ModelConfig = field(default_factory=ModelConfig)
     batch_size: int = 32
-    lr: float = 2e-4
+    lr: float = 4e-4
     betas: tuple[float, float] = (0.5, 0.99)
     loss: str = "hinge"  # or "bce" (the tutorial's)
     image_frames: int = 2  # frames per clip shown to the image discriminator
     image_text: bool = False  # it also reads the prompt (projection): shape, colour, size per prompt
     image_words: float = 0.0  # weight of its word-naming head (AC-GAN style, as `words` for the video D)
-    # with image_text: (real frame, wrong prompt) pairs count as fakes for it too, where the wrong
-    # prompt asks another look (shape, colour or size; a frame cannot show another direction)
+    # with image_text: (real frame, wrong prompt) pairs are fakes for it too, where the wrong prompt
+    # asks another look (shape, colour or size; a frame cannot show another direction)
     image_mismatch: bool = False
     # the image discriminator's gradient reaches the sprite only: its frames are drawn again with
-    # the path detached, as the window discriminator's are (sprite design); else a sprite that
-    # looked wrong was moved off the frame by it instead of being fixed (README: why)
-    image_look: bool = False
+    # the path detached; else a sprite that looked wrong was moved off the frame instead of fixed
+    image_look: bool = True
     # the video discriminator's gradient reaches the path only: its clips are drawn with the sprite
-    # detached, so the look is taught by the image discriminator alone and the video
-    # discriminator cannot make it dark, faint or hazy to hide it (sprite design; README: why)
-    video_path: bool = False
-    # with image_look: its still frames put the sprite where real frames (those it is shown beside)
-    # put their objects, not on the generator's path, so where a sprite is tells it nothing
-    look_at_real: bool = False
-    # with video_path: the image discriminator also judges where the generator puts its objects,
-    # in frames of the clips (sprite detached), and its gradient there reaches the path only; with
-    # look_at_real it is shown those frames as a second kind of fake
-    image_path: bool = False
-    # the generator's path learns from this step on; before it, the sprite learns alone, so that no
-    # discriminator can move a sprite that still looks wrong out of sight (sprite design)
-    path_after: int = 0
-    # >0: a window discriminator judges a window this wide centred on the object, in the same frames;
-    # its gradient reaches the sprite, not the path (README: why)
+    # detached, so it cannot make the look dark, faint or hazy to hide it
+    video_path: bool = True
+    # with image_look: its still frames put the sprite where the real frames beside them put their
+    # objects, not on the generator's path, so where a sprite is tells it nothing
+    look_at_real: bool = True
+    # the path learns from this step on; before it the sprite learns alone, so that no discriminator
+    # moves a sprite that still looks wrong out of sight
+    path_after: int = 100
+    # >0: a window discriminator judges a window this wide centred on the object, in the same
+    # frames; its gradient reaches the sprite, not the path
     window: int = 0
-    window_text: bool = False  # the window discriminator also reads the prompt (projection)
-    # weight of the window discriminator's word-naming head (AC-GAN style, as image_words): it names
-    # the words from the object seen at full size, where a triangle and a square differ by pixels
+    # weight of the window discriminator's word-naming head: it names the words from the object
+    # seen at full size, where a triangle and a square differ by pixels
     window_words: float = 0.0
-    # weight of its realism score (hinge or BCE, as the other discriminators'); 0 with window_words:
-    # the window judges nothing but which words it shows (an auxiliary classifier on the object)
+    # weight of its realism score; 0 with window_words: an auxiliary classifier of the object's words
     window_real: float = 1.0
     mismatch: bool = True  # (real clip, wrong prompt) pairs count as fakes
-    diversity: float = 0.0  # weight of the mode-seeking term (MSGAN): different noise, different clip
     words: float = 1.0  # weight of the word-naming head of the video discriminator (AC-GAN style)
-    ema: float = 0.995  # ship a moving average of the generator; 0: the live one (README: why)
-    # R1 (Mescheder et al. 2018): gamma/2 times the squared gradient of the discriminators' scores
-    # at real inputs, every r1_every steps (lazy, as StyleGAN2) and scaled by it; 0: none
-    r1: float = 0.0
-    r1_every: int = 4
-    d_lr_scale: float = 1.0  # the discriminators' learning rate is lr times this
-    path_lr_scale: float = 1.0  # the sprite design's path (its MLP and text encoder) learns at lr times this
+    ema: float = 0.995  # ship a moving average of the generator; 0: the live one
     upsampler_every: int = 2  # upsampler steps are cheaper than GAN steps; not every step
     checkpoint_every: int = 250
     sample_every: int = 250
@@ -83,8 +71,7 @@ class TrainConfig:
         if self.window_real < 0 or (self.window and not (self.window_real or self.window_words)):
             raise UserError(f"window_real weighs the window discriminator's realism score: >= 0, and > 0 unless "
                             f"window_words is; got window_real={self.window_real}, window_words={self.window_words}")
-        for option, off in (("window", 0), ("image_look", False), ("video_path", False), ("path_after", 0),
-                            ("path_lr_scale", 1)):
+        for option, off in (("window", 0), ("image_look", False), ("video_path", False), ("path_after", 0)):
             if getattr(self, option) != off and self.model.design != "sprite":
                 raise UserError(f"{option} needs the sprite design, whose path can be held apart from its look; "
                                 f"got design {self.model.design!r}: set {option}={str(off).lower()}")
@@ -94,46 +81,53 @@ class TrainConfig:
         if self.image_mismatch and not self.image_text:
             raise UserError("image_mismatch pairs frames with wrong prompts, which only a discriminator that reads "
                             "the prompt can judge: set image_text=true with it")
-        if self.image_path and not self.video_path:
-            raise UserError("image_path judges frames of clips whose sprite is detached: set video_path=true with it")
         if self.path_after < 0:
             raise UserError(f"path_after must be a step number >= 0, got {self.path_after}")
-        if self.r1 < 0 or self.r1_every < 1:
-            raise UserError(f"r1 must be >= 0 and r1_every >= 1, got r1={self.r1}, r1_every={self.r1_every}")
-        if not self.d_lr_scale > 0:
-            raise UserError(f"d_lr_scale must be positive, got {self.d_lr_scale}")
-        if not self.path_lr_scale > 0:
-            raise UserError(f"path_lr_scale must be positive, got {self.path_lr_scale}")
         if self.window and not self.image_frames:
             raise UserError("window judges the frames picked for the image discriminator: image_frames must be > 0")
+        if self.image_look and not self.image_frames:
+            raise UserError("image_look teaches the look through the image discriminator's frames: image_frames "
+                            "must be > 0, or set image_look=false")
 
     def to_json(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict) -> "TrainConfig":
+        """A run's saved config; options deleted since are dropped where they were off."""
         data = dict(data)
+        data.pop("r1_every", None)  # meant nothing without r1
+        for key, inert in REMOVED.items():
+            if key in data and data.pop(key) != inert:
+                raise UserError(f"this run was trained with {key}, an option text2video no longer has "
+                                "(docs/HISTORY.md)")
         data["model"] = ModelConfig.from_json(data["model"])
         data["betas"] = tuple(data["betas"])
         return cls(**data)
 
 
+# Deleted options, with the value at which they did nothing (docs/HISTORY.md: what each taught).
+REMOVED = {"image_path": False, "window_text": False, "diversity": 0.0, "r1": 0.0, "d_lr_scale": 1.0, "path_lr_scale": 1.0}
+
+
+CPU = TrainConfig()
+SHAPES = replace(CPU, name="shapes", model=replace(CPU.model, look="polygon", look_word_std=0.3), image_text=True,
+                 image_words=1.0, image_mismatch=True, window=16, window_words=1.0, window_real=0.0)
 PRESET_CONFIGS = {
-    # the sprite design with each part taught by the discriminator that judges it, at twice Adam's
-    # usual 2e-4 (README "The model", Results: 3 seeds of 3 at about 720 steps); the dataclasses'
-    # defaults are the previous recipe, which configs written before these fields were trained with
-    "cpu": TrainConfig(model=ModelConfig(path="fold", centre=True, look_word_std=0.0), lr=4e-4, image_look=True,
-                       video_path=True, look_at_real=True, path_after=100),
-    "gpu": TrainConfig(name="gpu", model=ModelConfig(core=64, g_channels=256, d_channels=32), batch_size=64,
-                       checkpoint_every=1000, sample_every=1000),
+    "cpu": CPU,  # model/circles
+    "shapes": SHAPES,  # model/shapes: the polygon look, a prompt-reading image discriminator, a window word head
+    "gpu": replace(CPU, name="gpu", model=replace(CPU.model, core=64, g_channels=256, d_channels=32), batch_size=64,
+                   checkpoint_every=1000, sample_every=1000),
     # 128x128 frames: the sprite (48 px) is drawn and its frames judged at 128, clips at 64
-    "gpu128": TrainConfig(name="gpu128", model=ModelConfig(size=128, core=64, g_channels=256, d_channels=32),
-                          batch_size=64, checkpoint_every=1000, sample_every=1000),
-    "tutorial": TrainConfig(name="tutorial", model=ModelConfig(design="tutorial"), betas=(0.5, 0.999), loss="bce",
-                            image_frames=4, mismatch=False, ema=0.0),
-    "tiny": TrainConfig(name="tiny", model=ModelConfig(frames=4, size=16, core=8, hidden=32, g_channels=32, d_channels=8,
-                                                       up_channels=8), batch_size=4, checkpoint_every=5, sample_every=5,
-                        log_every=1),
+    "gpu128": replace(CPU, name="gpu128", model=replace(CPU.model, size=128, core=64, g_channels=256, d_channels=32),
+                      batch_size=64, checkpoint_every=1000, sample_every=1000),
+    # the tutorial's design: a per-frame DCGAN with a fixed text embedding, BCE, Adam 2e-4
+    "tutorial": TrainConfig(name="tutorial", model=ModelConfig(design="tutorial"), lr=2e-4, betas=(0.5, 0.999),
+                            loss="bce", image_frames=4, image_look=False, video_path=False, look_at_real=False,
+                            path_after=0, mismatch=False, ema=0.0),
+    "tiny": replace(CPU, name="tiny", model=replace(CPU.model, frames=4, size=16, core=8, hidden=32, g_channels=32,
+                                                     d_channels=8, up_channels=8),
+                    batch_size=4, checkpoint_every=5, sample_every=5, log_every=1),
 }
 
 
@@ -148,7 +142,7 @@ def get_config(name: str, **overrides) -> TrainConfig:
 
 def parse_setting(text: str) -> tuple[str, object]:
     """'KEY=VALUE' naming a field of TrainConfig or ModelConfig -> (KEY, VALUE as the field's type),
-    for get_config: `--set window_text=true --set g_channels=128`."""
+    for get_config: `--set window=16 --set g_channels=128`."""
     defaults = {**ModelConfig().to_json(), **TrainConfig().to_json()}
     del defaults["model"], defaults["name"]
     key, sep, value = text.partition("=")

@@ -22,6 +22,12 @@ def trim_log(path: Path, step: int) -> None:
         f.writelines(rows)
 
 
+def write_row(log, step: int, seconds: float, stats: dict) -> None:
+    """One row of log.jsonl: the step, the training time so far and the step's losses."""
+    log.write(json.dumps({"step": step, "seconds": round(seconds, 2), **{k: round(v, 4) for k, v in stats.items()}}) + "\n")
+    log.flush()
+
+
 def plot_losses(run: Path) -> None:
     import matplotlib
 

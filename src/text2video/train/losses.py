@@ -1,5 +1,6 @@
-"""The GAN's losses: hinge (ours) or binary cross-entropy (the tutorial's), for the
-discriminators' and the generator's steps."""
+"""The GAN's losses: hinge (ours) or binary cross-entropy (the tutorial's), and each phase's terms
+for one discriminator: `critic_loss` in the discriminators' step, `fooling_loss` in the
+generator's. Every discriminator has a score(features, ids) and, where it names words, words(features)."""
 from __future__ import annotations
 
 import torch
@@ -26,3 +27,22 @@ def word_loss(weight: float, logits: torch.Tensor, bag: torch.Tensor) -> torch.T
     """A discriminator's word head (AC-GAN style): `weight` times the binary cross-entropy of its
     (N, vocabulary) logits against the (N, vocabulary) bag of words the input should show."""
     return weight * F.binary_cross_entropy_with_logits(logits, bag)
+
+
+def critic_loss(kind: str, D, real: tuple, fakes: list[tuple], weight: float = 1.0, words: float = 0.0,
+                bag: torch.Tensor | None = None) -> torch.Tensor:
+    """One discriminator's loss: `weight` times its score of `real` (features, ids) against each of
+    `fakes` [(features, ids)], plus `words` times its word head naming the real inputs' words (`bag`).
+    The real input is scored first: spectral norm's power iteration runs at every call."""
+    f_real, ids = real
+    loss = weight * d_loss(kind, D.score(f_real, ids), [D.score(f, i) for f, i in fakes]) if weight else 0.0
+    return loss + word_loss(words, D.words(f_real), bag) if words else loss
+
+
+def fooling_loss(kind: str, D, fake: tuple, weight: float = 1.0, words: float = 0.0,
+                 bag: torch.Tensor | None = None) -> torch.Tensor:
+    """The generator's loss against one discriminator: `weight` times how fake it scores `fake`
+    (features, ids), plus `words` times its word head missing the prompt's words (`bag`) in them."""
+    f, ids = fake
+    loss = weight * g_loss(kind, D.score(f, ids)) if weight else 0.0
+    return loss + word_loss(words, D.words(f), bag) if words else loss

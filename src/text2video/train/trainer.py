@@ -1,62 +1,48 @@
-"""The Trainer: one GAN step (discriminators on (real, prompt) against (generated, prompt) and
-(real, wrong prompt), then the generator against them, then the upsampler on real pairs) and the
-loop around it: logging, samples, checkpoints, resume. Its config is in `config`."""
+"""The Trainer: one GAN step in three phases (the discriminators on (real, prompt) against
+(generated, prompt) and (real, wrong prompt); the generator against them; the upsampler on real
+pairs) and the loop around it: logging, samples, checkpoints, resume. Its config is in `config`."""
 from __future__ import annotations
 
 import copy
-import json
 import math
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from einops import rearrange
 
 from .. import checkpoint as ckpt
-from ..data import ClipSource, RealClips
-from ..distributed import Dist
+from ..data import RealClips
+from ..distributed import Dist, pick_device
 from ..errors import UserError
 from ..files import write_json
 from ..models import (ImageDiscriminator, Upsampler, VideoDiscriminator, bag_of_words, centred_crops, downsample,
-                      frame_centres, make_generator)
+                      make_generator)
 from ..presets import Split
-from ..synth import VideoConfig, parse_prompt
-from ..text import Vocabulary
+from ..synth import VideoConfig
+from ..text import Vocabulary, tokenize
 from .config import TrainConfig
-from .log import plot_losses, trim_log
-from .losses import d_loss, g_loss, word_loss
+from .log import plot_losses, trim_log, write_row
+from .losses import critic_loss, fooling_loss
+from .routing import asks_another_look, generated, real_places, some_frames, still_frames
 
 
-def pick_device(name: str = "auto") -> torch.device:
-    if name != "auto":
-        return torch.device(name)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+@dataclass
+class Batch:
+    """One step's real clips (full size and at the core side) and prompts, as the networks take them."""
 
-
-def pick_frames(b: int, t: int, k: int, device) -> torch.Tensor:
-    """(B, k) indices of k distinct random frames in each of b clips of t frames (CPU RNG: seeded)."""
-    return torch.rand(b, t).argsort(1)[:, :k].to(device)
-
-
-def some_frames(video: torch.Tensor, k: int) -> torch.Tensor:
-    """k random frames of every clip as images: (B, 3, T, H, W) -> (B*k, 3, H, W)."""
-    b, _, t = video.shape[:3]
-    idx = pick_frames(b, t, k, video.device)
-    frames = video.gather(2, idx[:, None, :, None, None].expand(-1, 3, -1, *video.shape[3:]))
-    return rearrange(frames, "b c k h w -> (b k) c h w")
-
-
-def asks_another_look(prompts: list[str], wrong: list[str]) -> torch.Tensor:
-    """(B,) True where the wrong prompt asks a shape, colour or size its prompt does not."""
-    said = [(parse_prompt(p), parse_prompt(w)) for p, w in zip(prompts, wrong)]
-    return torch.tensor([any(a.get(k) != b.get(k) for k in ("shape", "colour", "size")) for a, b in said])
+    real64: torch.Tensor  # (B, 3, T, size, size)
+    real: torch.Tensor  # (B, 3, T, core, core)
+    prompts: list[str]
+    wrong: list[str]  # another training prompt for each clip
+    ids: torch.Tensor  # (B, L)
+    wrong_ids: torch.Tensor
+    bag: torch.Tensor  # (B, vocabulary) the words of each prompt
+    frame_ids: torch.Tensor  # ids and bag repeated for the image discriminator's image_frames a clip
+    frame_bag: torch.Tensor
 
 
 class Trainer:
@@ -76,8 +62,7 @@ class Trainer:
         m = cfg.model
         self.video = VideoConfig(frames=m.frames, height=m.size, width=m.size)
         split = Split.parse(holdout) if holdout else None
-        shared = np.random.default_rng([seed, self.dist.world]) if self.dist.world > 1 else None  # same on all ranks
-        self.real = RealClips(data, self.video, split, self.rng, self.dist.rank, self.dist.world, shared)
+        self.real = RealClips(data, self.video, split, self.rng, self.dist.rank, self.dist.world, seed)
         self.real.check(cfg.batch_size)  # before any network is built
         self.vocab = Vocabulary.from_grammar()
         self.G = make_generator(m, len(self.vocab)).to(self.device)
@@ -87,7 +72,7 @@ class Trainer:
         self.image_full = self.G.side == m.size
         self.Di = ImageDiscriminator(m, m.size if self.image_full else m.core, len(self.vocab), project=cfg.image_text,
                                      words=cfg.image_words > 0).to(self.device)
-        self.Dw = ImageDiscriminator(m, cfg.window, len(self.vocab), project=cfg.window_text,
+        self.Dw = ImageDiscriminator(m, cfg.window, len(self.vocab),
                                      words=cfg.window_words > 0).to(self.device) if cfg.window else None
         nets = [n for n in (self.G, self.U, self.Dv, self.Di, self.Dw) if n is not None]
         channels_last = self.device.type == "cuda" if channels_last is None else channels_last
@@ -98,13 +83,8 @@ class Trainer:
         self.dist.reseed(self.rng, seed)
         critics = [p for d in (self.Dv, self.Di, self.Dw) if d is not None for p in d.parameters()]
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
-        params = [p for p in self.G.parameters() if p.requires_grad]
-        if cfg.path_lr_scale != 1:  # a group of its own (only then: a saved optimizer state keeps its layout)
-            path = {id(p) for p in [*self.G.path.parameters(), *self.G.path_text.parameters()]}
-            params = [{"params": [p for p in params if id(p) not in path]},
-                      {"params": [p for p in params if id(p) in path], "lr": cfg.lr * cfg.path_lr_scale}]
-        self.opt_g = torch.optim.Adam(params, cfg.lr, cfg.betas)
-        self.opt_d = torch.optim.Adam(critics, cfg.lr * cfg.d_lr_scale, cfg.betas)
+        self.opt_g = torch.optim.Adam([p for p in self.G.parameters() if p.requires_grad], cfg.lr, cfg.betas)
+        self.opt_d = torch.optim.Adam(critics, cfg.lr, cfg.betas)
         self.opt_u = torch.optim.Adam(self.U.parameters(), 1e-3)
         self.step, self.elapsed = 0, 0.0
         # bf16 autocast where supported (no loss scaling needed); fp16 with a scaler on older GPUs
@@ -139,6 +119,7 @@ class Trainer:
             "preset": self.real.preset.to_json(),
             "split": self.real.split.to_json(),
             "vocabulary": self.vocab.to_json(),
+            "prompt_words": sorted({w for p in self.real.prompts for w in tokenize(p)}),  # all a prompt may say
             "train": self.cfg.to_json(),
             "seed": self.seed,
             "step": self.step,
@@ -166,7 +147,6 @@ class Trainer:
         if self.dist.main:
             trim_log(self.out / "log.jsonl", self.step)
         if self.dist.world > 1:  # the checkpoint holds rank 0's streams; the others restart from the step
-            self.real.index_rng = np.random.default_rng([self.seed, self.dist.world, self.step])
             self.dist.reseed(self.rng, self.seed, self.step)
         return True
 
@@ -198,162 +178,100 @@ class Trainer:
         """k random frames per clip, at full size when the generator draws at full size."""
         return some_frames(full if self.image_full else core, k)
 
-    def still_frames(self, sprite: torch.Tensor, path: torch.Tensor | None,
-                     at: torch.Tensor | None = None) -> torch.Tensor:
-        """k random frames a clip, redrawn with the path held still: (B*k, 3, H, W) whose gradient
-        shapes the sprite only. (Through the frames a look discriminator also moves the path:
-        measured so, clips stopped moving, or were moved off the frame.) `at` (B, k, 2): put the
-        sprite there instead, in frame units [-1, 1], as the path would place it (path unused)."""
-        if at is None:
-            idx = pick_frames(*path.shape[:2], self.cfg.image_frames, path.device)
-            at = path.detach().gather(1, idx[..., None].expand(-1, -1, 2))  # (B, k, 2)
-        else:
-            at = self.G.anchor(at, sprite.detach())
-        return rearrange(self.G.render(sprite, at), "b c k h w -> (b k) c h w")
+    def noise(self) -> torch.Tensor:
+        return torch.randn(self.batch, *self.G.noise_shape).to(self.device)  # CPU RNG: seeded
 
-    def generated(self, z: torch.Tensor, ids: torch.Tensor, at: torch.Tensor | None = None,
-                  clips: bool = True) -> tuple[torch.Tensor | None, torch.Tensor | None]:
-        """The generator's clips (B, 3, T, H, W), None unless `clips`, and, where a look
-        discriminator judges still frames (image_look, window), those frames (still_frames, `at`
-        passed on); with video_path the clips carry the path's gradient only, so each part learns
-        from the discriminator that judges it."""
-        cfg = self.cfg
-        if cfg.model.design != "sprite":
-            return self.G(z, ids), None
-        sprite = self.G.draw_sprite(z, ids)
-        look = sprite.detach() if cfg.video_path else sprite
-        path = self.G.place(z, ids, look)
-        if self.step < cfg.path_after:
-            path = path.detach()
-        still = self.still_frames(sprite, path, at) if self.Dw is not None or cfg.image_look else None
-        return (self.G.render(look, path) if clips else None), still
-
-    def real_places(self, frames: torch.Tensor) -> torch.Tensor:
-        """(B*k, 3, H, W) real frames -> (B, k, 2) where their objects are, in frame units [-1, 1]."""
-        side = frames.shape[-1]
-        centres = (2 * frame_centres(frames) + 1) / side - 1  # pixel middles, as pixel_centres
-        return rearrange(centres, "(b k) xy -> b k xy", k=self.cfg.image_frames)
-
-    def r1_penalty(self, real: torch.Tensor, real64: torch.Tensor, ids: torch.Tensor,
-                   frame_ids: torch.Tensor) -> torch.Tensor:
-        """Mean squared norm of the gradient of each discriminator's score at real inputs, summed
-        over discriminators: it keeps them smooth where the data is, so an early, too-sure
-        discriminator cannot leave the generator with steep and useless gradients."""
-        scores, inputs = [], []
-        with self._autocast():
-            if self.Dv is not None:
-                clips = real.detach().requires_grad_(True)
-                scores.append(self.Dv(clips, ids).float().sum())
-                inputs.append(clips)
-            if self.cfg.image_frames:
-                frames = self.frames_for_image_d(real64, real, self.cfg.image_frames).detach().requires_grad_(True)
-                scores.append(self.Di(frames, frame_ids).float().sum())
-                inputs.append(frames)
-        grads = torch.autograd.grad(scores, inputs, create_graph=True)
-        return sum(g.float().pow(2).flatten(1).sum(1).mean() for g in grads)
-
-    def train_step(self) -> dict:
-        cfg, dev = self.cfg, self.device
-        real64, prompts, wrong = self.real.batch(self.batch)
+    def real_batch(self) -> Batch:
+        cfg, dev, k = self.cfg, self.device, self.cfg.image_frames
+        real64, prompts, wrong = self.real.batch(self.batch, self.step)
         real64 = real64.to(dev)
-        real = downsample(real64, cfg.model.size // cfg.model.core)
         ids, wrong_ids = self.vocab.batch(prompts).to(dev), self.vocab.batch(wrong).to(dev)
         bag = bag_of_words(ids, len(self.vocab))
-        b, k = self.batch, cfg.image_frames
-        frame_ids, frame_bag = ids.repeat_interleave(k, 0), bag.repeat_interleave(k, 0)  # per image-D frame
-        noise = lambda: torch.randn(b, *self.G.noise_shape).to(dev)  # noqa: E731  (CPU RNG: seeded)
-        at = None  # with look_at_real: where the real frames shown to the image discriminator have their objects
+        return Batch(real64, downsample(real64, cfg.model.size // cfg.model.core), prompts, wrong, ids, wrong_ids,
+                     bag, ids.repeat_interleave(k, 0), bag.repeat_interleave(k, 0))
 
+    def discriminator_loss(self, b: Batch) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Every discriminator's loss, and where its real frames' objects are (look_at_real; else None)."""
+        cfg, k, at = self.cfg, self.cfg.image_frames, None
         with self._autocast():
             with torch.no_grad():
                 if cfg.look_at_real:
-                    sprite, path = self.G.parts(noise(), ids)
+                    sprite, path = self.G.parts(self.noise(), b.ids)
                     fake_full = self.G.render(sprite, path)
                 else:
-                    fake_full = self.G(noise(), ids)
+                    fake_full = self.G(self.noise(), b.ids)
                 fake = self.at_core(fake_full)
-            loss_d = torch.zeros((), device=dev)
+            loss = torch.zeros((), device=self.device)
             if self.Dv is not None:
-                f_real, f_fake = self.Dv.features(real), self.Dv.features(fake)
-                fakes = [self.Dv.score(f_fake, ids)] + ([self.Dv.score(f_real, wrong_ids)] if cfg.mismatch else [])
-                loss_d = loss_d + d_loss(cfg.loss, self.Dv.score(f_real, ids), fakes)
-                if cfg.words:
-                    loss_d = loss_d + word_loss(cfg.words, self.Dv.words(f_real), bag)
+                f_real, f_fake = self.Dv.features(b.real), self.Dv.features(fake)
+                fakes = [(f_fake, b.ids)] + ([(f_real, b.wrong_ids)] if cfg.mismatch else [])
+                loss = loss + critic_loss(cfg.loss, self.Dv, (f_real, b.ids), fakes, words=cfg.words, bag=b.bag)
             if k:
-                frames_real = self.frames_for_image_d(real64, real, k)
-                at = self.real_places(frames_real) if cfg.look_at_real else None
-                frames_fake = self.frames_for_image_d(fake_full, fake, k) if at is None else \
-                    self.still_frames(sprite, path, at)
+                frames_real = self.frames_for_image_d(b.real64, b.real, k)
+                if cfg.look_at_real:
+                    at = real_places(frames_real, k)
+                    frames_fake = still_frames(self.G, sprite, path, k, at)
+                else:
+                    frames_fake = self.frames_for_image_d(fake_full, fake, k)
                 i_real, i_fake = self.Di.features(frames_real), self.Di.features(frames_fake)
-                # scored real first: spectral norm's power iteration runs at every call, so order counts
-                scores = [self.Di.score(i_real, frame_ids), self.Di.score(i_fake, frame_ids)]
-                if cfg.image_path and at is not None:  # the still frames above are not where the path put them
-                    scores.append(self.Di(self.frames_for_image_d(fake_full, fake, k), frame_ids))
+                fakes = [(i_fake, b.frame_ids)]
                 if cfg.image_mismatch:
-                    other = asks_another_look(prompts, wrong).repeat_interleave(k).to(dev)
+                    other = asks_another_look(b.prompts, b.wrong).repeat_interleave(k).to(self.device)
                     if other.any():
-                        scores.append(self.Di.score(i_real[other], wrong_ids.repeat_interleave(k, 0)[other]))
-                loss_d = loss_d + d_loss(cfg.loss, scores[0], scores[1:])
+                        fakes.append((i_real[other], b.wrong_ids.repeat_interleave(k, 0)[other]))
+                loss = loss + critic_loss(cfg.loss, self.Di, (i_real, b.frame_ids), fakes, words=cfg.image_words,
+                                          bag=b.frame_bag)
                 if self.Dw is not None:
                     w_real = self.Dw.features(centred_crops(frames_real, cfg.window))
-                    if cfg.window_real:
-                        w_fake = self.Dw.features(centred_crops(frames_fake, cfg.window))
-                        loss_d = loss_d + cfg.window_real * d_loss(cfg.loss, self.Dw.score(w_real, frame_ids),
-                                                                   [self.Dw.score(w_fake, frame_ids)])
-                    if cfg.window_words:
-                        loss_d = loss_d + word_loss(cfg.window_words, self.Dw.words(w_real), frame_bag)
-                if cfg.image_words:
-                    loss_d = loss_d + word_loss(cfg.image_words, self.Di.words(i_real), frame_bag)
-        if cfg.r1 and self.step % cfg.r1_every == 0:
-            loss_d = loss_d + cfg.r1 * cfg.r1_every / 2 * self.r1_penalty(real, real64, ids, frame_ids)
+                    w_fake = [(self.Dw.features(centred_crops(frames_fake, cfg.window)), b.frame_ids)]
+                    loss = loss + critic_loss(cfg.loss, self.Dw, (w_real, b.frame_ids), w_fake if cfg.window_real else [],
+                                              cfg.window_real, cfg.window_words, b.frame_bag)
+        return loss, at
+
+    def generator_loss(self, b: Batch, at: torch.Tensor | None) -> torch.Tensor:
+        """The generator's loss against every discriminator; `at` from discriminator_loss."""
+        cfg, k = self.cfg, self.cfg.image_frames
+        with self._autocast():
+            # with video_path the clips carry the path's gradient alone: before path_after none, so
+            # they are neither drawn nor judged (the image discriminator's still frames teach the look)
+            moving = not (cfg.video_path and self.step < cfg.path_after)
+            fake_full, still = generated(self.G, cfg, self.step, self.noise(), b.ids, at, clips=moving,
+                                         still=self.Dw is not None or cfg.image_look)
+            fake = self.at_core(fake_full) if moving else None
+            loss = torch.zeros((), device=self.device)
+            if self.Dv is not None and moving:
+                loss = loss + fooling_loss(cfg.loss, self.Dv, (self.Dv.features(fake), b.ids), words=cfg.words,
+                                           bag=b.bag)
+            if k:
+                frames = still if cfg.image_look else self.frames_for_image_d(fake_full, fake, k)
+                loss = loss + fooling_loss(cfg.loss, self.Di, (self.Di.features(frames), b.frame_ids),
+                                           words=cfg.image_words, bag=b.frame_bag)
+                if self.Dw is not None:
+                    w_fake = self.Dw.features(centred_crops(still, cfg.window))
+                    loss = loss + fooling_loss(cfg.loss, self.Dw, (w_fake, b.frame_ids), cfg.window_real,
+                                               cfg.window_words, b.frame_bag)
+        return loss
+
+    def upsampler_loss(self, b: Batch) -> torch.Tensor:
+        """L1 of the upsampler on a few random frames (it is a per-frame 2-D net) of real pairs."""
+        idx = torch.randint(0, b.real.shape[2], (2,))
+        with self._autocast():
+            return F.l1_loss(self.U(b.real[:8, :, idx]), b.real64[:8, :, idx])
+
+    def train_step(self) -> dict:
+        b = self.real_batch()
+        loss_d, at = self.discriminator_loss(b)
         if not self.dist.all_finite(loss_d):
             return {"skipped": 1}
         self._backward(loss_d, self.opt_d)
-
-        with self._autocast():
-            z = noise()
-            # with video_path the clips carry the path's gradient alone: before path_after, none, so
-            # unless the diversity term (whose second clips carry gradient) needs them they are not
-            # drawn nor judged (the image discriminator's still frames teach the look)
-            moving = cfg.diversity > 0 or not (cfg.video_path and self.step < cfg.path_after)
-            fake_full, still = self.generated(z, ids, at, clips=moving)
-            fake = self.at_core(fake_full) if moving else None
-            loss_g = torch.zeros((), device=dev)
-            if self.Dv is not None and moving:
-                f_fake = self.Dv.features(fake)
-                loss_g = loss_g + g_loss(cfg.loss, self.Dv.score(f_fake, ids))
-                if cfg.words:
-                    loss_g = loss_g + word_loss(cfg.words, self.Dv.words(f_fake), bag)
-            if k:
-                i_fake = self.Di.features(still if cfg.image_look else self.frames_for_image_d(fake_full, fake, k))
-                loss_g = loss_g + g_loss(cfg.loss, self.Di.score(i_fake, frame_ids))
-                if self.Dw is not None:
-                    w_fake = self.Dw.features(centred_crops(still, cfg.window))
-                    if cfg.window_real:
-                        loss_g = loss_g + cfg.window_real * g_loss(cfg.loss, self.Dw.score(w_fake, frame_ids))
-                    if cfg.window_words:
-                        loss_g = loss_g + word_loss(cfg.window_words, self.Dw.words(w_fake), frame_bag)
-                if cfg.image_path and moving:  # the clips' sprite is detached (video_path)
-                    loss_g = loss_g + g_loss(cfg.loss, self.Di(self.frames_for_image_d(fake_full, fake, k), frame_ids))
-                if cfg.image_words:
-                    loss_g = loss_g + word_loss(cfg.image_words, self.Di.words(i_fake), frame_bag)
-            if cfg.diversity:
-                # pairs of clips with one prompt and two noises should differ as much as the noises do
-                half = b // 2
-                z2 = torch.randn_like(z[:half])
-                apart = (self.at_core(self.G(z2, ids[:half])) - fake[:half]).abs().mean() / (z2 - z[:half]).abs().mean()
-                loss_g = loss_g + cfg.diversity / (apart + 1e-5)
+        loss_g = self.generator_loss(b, at)
         if not self.dist.all_finite(loss_g):
             return {"skipped": 1}
         self._backward(loss_g, self.opt_g)
         self._update_ema()
-
         out = {"loss_d": loss_d.item(), "loss_g": loss_g.item()}
-        if self.G.side != cfg.model.size and self.step % cfg.upsampler_every == 0:
-            # a few random frames suffice: the upsampler is a per-frame 2-D net
-            idx = torch.randint(0, real.shape[2], (2,))
-            with self._autocast():
-                loss_u = F.l1_loss(self.U(real[:8, :, idx]), real64[:8, :, idx])
+        if self.G.side != self.cfg.model.size and self.step % self.cfg.upsampler_every == 0:
+            loss_u = self.upsampler_loss(b)
             self._backward(loss_u, self.opt_u)
             out["loss_up"] = loss_u.item()
         return out
@@ -366,16 +284,19 @@ class Trainer:
         if not self.dist.main:
             return
         model = VideoModel(self.G_ema, self.U, self.vocab, self.cfg.model, self.device)
-        prompts = self.real.source.prompts + ClipSource(self.real.preset, "heldout", self.video, self.real.split).prompts
-        prompts = prompts[:: max(1, len(prompts) // 8)][:8]
-        clips = model.generate_from_noise(prompts, self.fixed_noise)
+        clips = model.generate_from_noise(self.real.sample_prompts(8), self.fixed_noise)
         save_video(path, grid(clips, columns=len(self.fixed_noise)), fps=8)
 
-    def fit(self, steps: int | None = None, minutes: float | None = None, progress: bool = True) -> Path:
+    def fit(self, steps: int | None = None, minutes: float | None = None, epochs: float | None = None,
+            progress: bool = True) -> Path:
+        """Train for `steps`, `minutes` or `epochs` (passes over a dataset), whichever ends first."""
         from tqdm.auto import tqdm
 
-        if steps is None and minutes is None:
-            raise UserError("give a training length: --steps N or --minutes M")
+        if steps is None and minutes is None and epochs is None:
+            raise UserError("give a training length: --steps N, --minutes M or --epochs E")
+        if epochs is not None:
+            by_epochs = self.real.steps_for(epochs, self.cfg.batch_size)
+            steps = by_epochs if steps is None else min(steps, by_epochs)
         main = self.dist.main
         if main:
             self.out.mkdir(parents=True, exist_ok=True)
@@ -401,10 +322,7 @@ class Trainer:
                     self.step += 1
                     bar.update(1)
                     if self.step % self.cfg.log_every == 0:
-                        row = {"step": self.step, "seconds": round(self.elapsed, 2),
-                               **{k: round(v, 4) for k, v in stats.items()}}
-                        log.write(json.dumps(row) + "\n")
-                        log.flush()
+                        write_row(log, self.step, self.elapsed, stats)
                         bar.set_postfix({k: f"{v:.3f}" for k, v in stats.items()}, refresh=False)
                     if self.step % self.cfg.sample_every == 0:
                         self.samples(self.out / "samples" / f"step-{self.step:07d}.gif")

@@ -1,0 +1,68 @@
+"""What each discriminator is shown of the sprite design: clips whose gradient reaches the path
+only (video_path), still frames whose gradient reaches the look only (image_look), and where real
+frames put their objects (look_at_real). The Trainer's phases call these; docs/HISTORY.md: why."""
+from __future__ import annotations
+
+import torch
+from einops import rearrange
+from torch import nn
+
+from ..models import frame_centres
+from ..synth import parse_prompt
+from .config import TrainConfig
+
+
+def pick_frames(b: int, t: int, k: int, device) -> torch.Tensor:
+    """(B, k) indices of k distinct random frames in each of b clips of t frames (CPU RNG: seeded)."""
+    return torch.rand(b, t).argsort(1)[:, :k].to(device)
+
+
+def some_frames(video: torch.Tensor, k: int) -> torch.Tensor:
+    """k random frames of every clip as images: (B, 3, T, H, W) -> (B*k, 3, H, W)."""
+    b, _, t = video.shape[:3]
+    idx = pick_frames(b, t, k, video.device)
+    frames = video.gather(2, idx[:, None, :, None, None].expand(-1, 3, -1, *video.shape[3:]))
+    return rearrange(frames, "b c k h w -> (b k) c h w")
+
+
+def asks_another_look(prompts: list[str], wrong: list[str]) -> torch.Tensor:
+    """(B,) True where the wrong prompt asks a shape, colour or size its prompt does not."""
+    said = [(parse_prompt(p), parse_prompt(w)) for p, w in zip(prompts, wrong)]
+    return torch.tensor([any(a.get(k) != b.get(k) for k in ("shape", "colour", "size")) for a, b in said])
+
+
+def still_frames(G: nn.Module, sprite: torch.Tensor, path: torch.Tensor | None, k: int,
+                 at: torch.Tensor | None = None) -> torch.Tensor:
+    """k random frames a clip, redrawn with the path held still: (B*k, 3, H, W) whose gradient
+    shapes the sprite only (through frames a look discriminator also moved the path: clips stopped
+    moving, or left the frame). `at` (B, k, 2): put the sprite there instead, in frame units."""
+    if at is None:
+        idx = pick_frames(*path.shape[:2], k, path.device)
+        at = path.detach().gather(1, idx[..., None].expand(-1, -1, 2))  # (B, k, 2)
+    else:
+        at = G.anchor(at, sprite.detach())
+    return rearrange(G.render(sprite, at), "b c k h w -> (b k) c h w")
+
+
+def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: torch.Tensor,
+              at: torch.Tensor | None = None, clips: bool = True,
+              still: bool = True) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """The generator's clips (B, 3, T, H, W), None unless `clips`, and, if `still`, its still frames
+    (`at` passed on). With video_path the clips carry the path's gradient only, and before
+    cfg.path_after the path carries none: each part learns from the discriminator that judges it."""
+    if cfg.model.design != "sprite":
+        return G(z, ids), None
+    sprite = G.draw_sprite(z, ids)
+    look = sprite.detach() if cfg.video_path else sprite
+    path = G.place(z, ids, look)
+    if step < cfg.path_after:
+        path = path.detach()
+    frames = still_frames(G, sprite, path, cfg.image_frames, at) if still else None
+    return (G.render(look, path) if clips else None), frames
+
+
+def real_places(frames: torch.Tensor, k: int) -> torch.Tensor:
+    """(B*k, 3, H, W) real frames -> (B, k, 2) where their objects are, in frame units [-1, 1]."""
+    side = frames.shape[-1]
+    centres = (2 * frame_centres(frames) + 1) / side - 1  # pixel middles, as pixel_centres
+    return rearrange(centres, "(b k) xy -> b k xy", k=k)

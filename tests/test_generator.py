@@ -1,0 +1,114 @@
+"""The sprite-and-path generator: its path stays in the frame, its centre of mass follows the path, the polygon look draws each shape."""
+import pytest
+import torch
+
+from text2video.errors import UserError
+from text2video.models import EARLIER, FACETS, INSIDE, ModelConfig, fold, make_generator
+from text2video.synth import SIZES, Attributes
+from text2video.train import Trainer, get_config
+
+
+
+def test_the_fold_path_keeps_every_centre_in_the_frame():
+    G = make_generator(ModelConfig(path="fold", centre=False), 40)
+    with torch.no_grad():
+        G.path[-1].weight.mul_(20)  # asks for paths far longer than the frame
+    _, path = G.parts(3 * torch.randn(512, *G.noise_shape), torch.randint(1, 40, (512, 5)))
+    assert path.abs().max() <= INSIDE + 1e-6
+    assert (path[:, -1] - path[:, 0]).abs().max() > 1.5, "no long path was tried"
+
+
+def test_a_centred_sprite_puts_its_centre_of_mass_on_the_path():
+    G = make_generator(ModelConfig(centre=True), 40)
+    s = G.window.shape[-1]
+    alpha = torch.zeros(1, 1, s, s)
+    alpha[0, 0, 2:7, 15:20] = 1  # an object in the upper right of its sprite
+    sprite = torch.cat([torch.ones(1, 3, s, s), alpha], 1)
+    at = torch.tensor([0.3, -0.2])  # where the path says the object is, frame units
+    frame = (G.render(sprite, (at - G.span * G.centre_of(alpha))[:, None])[0, 0, 0] + 1) / 2  # (H, W) in [0, 1]
+    ys, xs = torch.meshgrid(torch.arange(64.0), torch.arange(64.0), indexing="ij")
+    centre = torch.stack([(frame * xs).sum(), (frame * ys).sum()]) / frame.sum()
+    torch.testing.assert_close(centre, (at + 1) * 32 - 0.5, atol=1e-3, rtol=0)  # pixel centres
+
+
+def polygon_logits(G, shape: str, size: str) -> torch.Tensor:
+    """(3 + FACETS,) the polygon look's logits for a magenta `shape` of `size` drawn as the data draws it."""
+    half, width = G.reach.shape[0] / 2 - 1, SIZES[size] * G.side  # pixels
+    sides = {"circle": dict.fromkeys(range(FACETS), width), "square": dict.fromkeys((0, 6, 12, 18), width),
+             "triangle": dict.fromkeys((6, 14, 22), width / 3 ** 0.5)}[shape]  # normals every 15 degrees, y down
+    p = torch.full((3 + FACETS,), 12.0)  # unused sides far out
+    p[:3] = torch.tensor([4.0, -4.0, 4.0])
+    for i, d in sides.items():
+        p[3 + i] = torch.logit(torch.tensor(d / half))
+    return p
+
+
+def test_the_polygon_look_can_draw_each_shape_as_sharp_as_the_data_and_not_another():
+    from text2video.evaluate.analytic import judge, measure
+    from text2video.data import to_uint8
+
+    G = make_generator(ModelConfig(look="polygon", centre=True), 40)
+    drawn = [(s, z) for s in ("circle", "square", "triangle") for z in ("small", "large")]
+    p = torch.stack([polygon_logits(G, s, z) for s, z in drawn])
+    path = torch.stack([torch.linspace(-0.4, 0.3, 16), torch.linspace(0.3, -0.4, 16)], 1) + 0.013  # off the pixel grid
+    clips = to_uint8(G.render(p, G.anchor(path.expand(len(drawn), -1, -1), p)))
+    for asked, passes in ((lambda s: s, True), (lambda s: {"circle": "triangle"}.get(s, "circle"), False)):
+        attrs = [Attributes(shape=asked(s), colour="magenta", size=z, direction="up-right") for s, z in drawn]
+        checks = judge(measure(clips, attrs), attrs)
+        assert checks["shape"].tolist() == [passes] * len(drawn), (passes, measure(clips, attrs)["iou"])
+        assert checks["colour"].all() and checks["direction"].all()
+        assert checks["size"].all() or not passes  # the size check reads the area as the asked shape's
+
+
+def test_the_polygon_look_passes_a_gradient_to_its_sides_colour_and_path():
+    G = make_generator(ModelConfig(look="polygon", centre=True), 40)
+    p = polygon_logits(G, "square", "large")[None].repeat(2, 1).requires_grad_(True)
+    path = (0.1 * torch.randn(2, 16, 2)).requires_grad_(True)
+    video = G.render(p, G.anchor(path, p))
+    (video[:, 0].mean() + video[:, :, :, :32].mean()).backward()  # redder, and more of it on the left
+    assert p.grad[:, 3 + 0].abs().min() > 0 and p.grad[:, 0].abs().min() > 0  # the right side and the red
+    assert path.grad[..., 0].abs().min() > 0
+
+
+def test_fold_is_the_identity_inside_its_bounds_and_turns_back_beyond_them():
+    x = (torch.linspace(-7, 7, 1401, dtype=torch.float64) + 0.003).requires_grad_(True)  # off the corners
+    y = fold(x)
+    y.sum().backward()
+    inner = x.detach().abs() <= 1
+    assert torch.allclose(y[inner], x[inner], rtol=0, atol=1e-12) and y.abs().max() <= 1
+    assert torch.allclose(fold(torch.tensor([1.5, 2.5, -1.5])), torch.tensor([0.5, -0.5, -0.5]))
+    assert x.grad.abs().eq(1).all()  # the slope never vanishes
+
+
+def test_an_unknown_path_is_refused():
+    with pytest.raises(UserError, match="path must be one of fold, free, got 'sideways'"):
+        get_config("tiny", path="sideways")
+
+
+def test_look_words_that_start_at_zero_give_every_prompt_one_look_until_training_moves_them(tmp_path):
+    trainer = Trainer(get_config("tiny", look_word_std=0.0), "circles", tmp_path / "run", seed=0)
+    G, vocab = trainer.G, trainer.vocab
+    ids = vocab.batch(["circle moving up", "circle moving up-right", "circle moving left"])
+    looks = G.text(ids)
+    assert torch.equal(looks[0], looks[1]) and torch.equal(looks[0], looks[2])
+    assert not torch.allclose(G.path_text(ids)[0], G.path_text(ids)[1]), "the path must tell the words apart at once"
+    trainer.train_step()
+    assert G.text.embed.weight[vocab.index("up")].abs().sum() > 0, "training never moved a look word"
+
+
+def test_a_config_written_before_the_recipe_s_newer_fields_loads_as_it_was_trained():
+    data = ModelConfig().to_json()
+    for key in EARLIER:
+        del data[key]
+    old = ModelConfig.from_json(data)
+    assert (old.look_word_std, old.path, old.centre, old.look) == (0.3, "free", False, "conv")
+    assert ModelConfig.from_json(ModelConfig().to_json()) == ModelConfig()
+
+
+def test_a_config_with_deleted_options_loads_where_they_were_off_and_is_refused_where_on():
+    data = {**ModelConfig().to_json(), "centre_on": "alpha", "sprite_prior": 0.0, "soft_sides": 0.0}
+    assert ModelConfig.from_json(data) == ModelConfig()
+    with pytest.raises(UserError, match="trained with sprite_prior, an option text2video no longer has"):
+        ModelConfig.from_json({**data, "sprite_prior": 3.0})
+    with pytest.raises(UserError, match="design 'latent'"):
+        ModelConfig.from_json({**data, "design": "latent"})
