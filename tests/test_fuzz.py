@@ -174,5 +174,5 @@ def test_render_draws_or_one_line_error_for_any_prompt(tmp_path_factory, prompt)
     code, err = run_cli(["render", "--frames", "4", "--size", "32", "--out", str(out), "--", prompt])
     assert_result_or_one_line_error(code, err, "render")
     if code == 0:
-        assert np.load(out).shape == (4, 32, 32, 3)
+        assert np.load(out).shape == (1, 4, 32, 32, 3)  # (N, T, H, W, 3)
         out.unlink()

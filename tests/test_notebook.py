@@ -101,6 +101,18 @@ def test_train_live_redraws_the_loss_plot_until_the_step_count(shown, tmp_path):
     assert notebook.last_log_row(tmp_path / "run")["step"] == 4
 
 
+def test_train_live_counts_epochs_over_a_dataset_directory(shown, tmp_path):
+    from text2video.data import make_dataset
+    from text2video.synth import VideoConfig
+    from text2video.train import Trainer, get_config
+
+    data = make_dataset(tmp_path / "data", "circles", 8, video=VideoConfig(frames=4, height=16, width=16),
+                        progress=False)
+    trainer = Trainer(get_config("tiny"), str(data), tmp_path / "run", seed=0)
+    notebook.train_live(trainer, epochs=1.5, every=2)
+    assert trainer.step == 3  # 12 clips of 8, 4 a step
+
+
 def test_evaluate_model_uses_the_split_saved_with_the_model(shown):
     evaluation = notebook.evaluate_model(SHIPPED, n=2, prompts=["circle moving up-right"])
     [row] = evaluation.report["prompts"]

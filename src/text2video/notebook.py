@@ -94,14 +94,19 @@ def last_log_row(run: str | Path) -> dict:
     return json.loads(lines[-1]) if lines else {}
 
 
-def train_live(trainer, steps: int | None = None, minutes: float | None = None, every: int = 25) -> Path:
+def train_live(trainer, steps: int | None = None, minutes: float | None = None, every: int = 25,
+               epochs: float | None = None) -> Path:
     """`trainer.fit` in chunks of `every` steps, redrawing the run's loss plot (loss.png) and a
     status line after each chunk; returns the last checkpoint. Each chunk ends with the
-    checkpoint and sample GIF that `fit` writes, so the run can be resumed or inspected."""
+    checkpoint and sample GIF that `fit` writes, so the run can be resumed or inspected.
+    `epochs`: passes over a dataset directory's clips, as `fit`; whichever length ends first."""
     from IPython.display import HTML, Image, display
 
-    if steps is None and minutes is None:
-        raise UserError("give a training length: steps=N or minutes=M")
+    if steps is None and minutes is None and epochs is None:
+        raise UserError("give a training length: steps=N, minutes=M or epochs=E")
+    if epochs is not None:
+        by_epochs = trainer.real.steps_for(epochs, trainer.cfg.batch_size)
+        steps = by_epochs if steps is None else min(steps, by_epochs)
     if every <= 0:
         raise UserError(f"every must be a positive number of steps, got {every}")
     budget = math.inf if minutes is None else minutes * 60
