@@ -22,10 +22,11 @@
 # command (its model card). Notebook 03 shows the shipped model.
 
 # %% tags=["parameters"]
-preset = "cpu"  # training preset: cpu, gpu (one CUDA GPU), tutorial (the baseline), tiny (tests)
-data = "circles"  # data preset (clips rendered on the fly) or a dataset directory
+preset = "cpu"  # training preset: cpu, shapes, gpu (one CUDA GPU), tutorial (the baseline), tiny (tests)
+data = "circles"  # data preset (clips rendered on the fly) or a dataset directory (make-dataset)
 minutes = 1.5  # training-time budget (sampling and checkpoints not counted)
-steps = None  # or a number of steps; with both, whichever comes first
+steps = None  # or a number of steps
+epochs = None  # or passes over a dataset directory's clips; with several lengths, whichever ends first
 every = 25  # steps between redraws of the loss plot
 seed = 0
 out_dir = "../runs/notebook-02"  # the run directory; runs/ is not committed
@@ -55,7 +56,7 @@ trainer.cfg
 # stuck near 0 while `loss_g` climbs would mean the discriminators have won.
 
 # %%
-checkpoint = train_live(trainer, steps=steps, minutes=minutes, every=every)
+checkpoint = train_live(trainer, steps=steps, minutes=minutes, every=every, epochs=epochs)
 
 # %% [markdown]
 # ## Samples
