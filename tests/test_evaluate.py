@@ -20,7 +20,7 @@ from text2video.evaluate.report import format_table, write
 from text2video.presets import get_preset
 from text2video.synth import SIZES, Attributes, VideoConfig, render, sample_clips
 
-TINY_JUDGE = classifier.TrainConfig(steps=2, batch=4, eval_clips=8)
+TINY_JUDGE = classifier.ClassifierConfig(steps=2, batch=4, eval_clips=8)
 
 
 def real(preset="shapes", n=64, seed=0, video=VideoConfig()):
