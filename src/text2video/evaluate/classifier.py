@@ -78,15 +78,26 @@ class Track(nn.Module):
         self.weight = nn.Parameter(torch.ones(k, 3))  # start as brightness above the black of [-1, 1]
         self.bias = nn.Parameter(torch.full((k,), 3.0))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, 3, T, H, W) -> (B, K, T, 2) centroid paths in [-1, 1]."""
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, 3, T, H, W) -> ((B, K, T, 2) centroid paths in [-1, 1], (B, K, 4) how each turns
+        and grows: the mean sense of the turn of its angular moments of orders 1, 3 and 4 (as
+        `analytic` reads a turn), in [-1, 1], and the log ratio of its last and first mass)."""
         x = nn.functional.avg_pool3d(x, (1, 2, 2))
         h, w = x.shape[-2:]
         mix = torch.einsum("bcthw,kc->bkthw", x, self.weight) + self.bias.view(-1, 1, 1, 1)
-        heat = rearrange(torch.relu(mix), "b k t h w -> b k t (h w)")
-        heat = heat / (heat.sum(-1, keepdim=True) + 1e-6)
+        raw = rearrange(torch.relu(mix), "b k t h w -> b k t (h w)")
+        mass = raw.sum(-1)  # (B, K, T)
+        heat = raw / (mass[..., None] + 1e-6)
         ys, xs = torch.meshgrid(torch.linspace(-1, 1, h), torch.linspace(-1, 1, w), indexing="ij")
-        return heat @ torch.stack([xs.flatten(), ys.flatten()], -1)
+        path = heat @ torch.stack([xs.flatten(), ys.flatten()], -1)
+        z = torch.complex(xs.flatten() - path[..., :1], ys.flatten() - path[..., 1:])  # (B, K, T, h w)
+        senses = []
+        for k in (1, 3, 4):
+            moment = (heat * (z * z.abs() ** 2 if k == 1 else z**k)).sum(-1)  # (B, K, T)
+            step = moment[..., 1:] * moment[..., :-1].conj()
+            senses.append(step.imag.sum(-1) / (step.abs().sum(-1) + 1e-9))
+        growth = torch.log(mass[..., -1] + 1e-3) - torch.log(mass[..., 0] + 1e-3)
+        return path, torch.stack([*senses, growth], -1)
 
 
 def _with_velocity(path: torch.Tensor) -> torch.Tensor:
@@ -115,7 +126,7 @@ class AttributeNet(nn.Module):
         self.looks = looks
         self.appearance = nn.Sequential(_block(3, w), _block(w, 2 * w), _block(2 * w, 4 * w), _block(4 * w, 4 * w))
         self.track = Track(k)
-        self.motion = nn.Sequential(nn.Linear(k * (2 * frames + 4), 8 * w), nn.ReLU(inplace=True))
+        self.motion = nn.Sequential(nn.Linear(k * (2 * frames + 8), 8 * w), nn.ReLU(inplace=True))
         self.features = nn.Sequential(nn.Linear(16 * w, features), nn.ReLU(inplace=True))
         self.heads = nn.ModuleDict({a: nn.Linear(features, len(DOMAINS[a])) for a in CLASSES})
         self.travel = nn.Linear(features, 1)  # percent of the side; the speed band follows from it
@@ -125,7 +136,8 @@ class AttributeNet(nn.Module):
         frames = x[:, :, torch.linspace(0, t - 1, min(self.looks, t)).round().long()]
         m = self.appearance(rearrange(frames, "b c t h w -> (b t) c h w"))  # (B * looks, C, h, w)
         seen = rearrange(torch.cat([m.amax((2, 3)), m.mean((2, 3))], 1), "(b t) c -> b t c", b=b).mean(1)
-        f = self.features(torch.cat([seen, self.motion(_with_velocity(self.track(x)))], 1))
+        path, turns = self.track(x)
+        f = self.features(torch.cat([seen, self.motion(torch.cat([_with_velocity(path), turns.flatten(1)], 1))], 1))
         return f, {a: head(f) for a, head in self.heads.items()}, self.travel(f).squeeze(1)
 
 
