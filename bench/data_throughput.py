@@ -1,7 +1,8 @@
 """Clips per second of the synthetic renderer (sampling + rendering to uint8, no disk).
 
 Usage: python bench/data_throughput.py [--preset circles] [--clips 4096] [--repeats 3] [--size 64]
-The last line is `clips/s: N` for the chosen preset (default: circles, the CLI's default).
+One line per other preset (circles, shapes, patterns), then `clips/s: N` for the chosen one
+(default: circles, the CLI's default).
 """
 import argparse
 import time
@@ -10,7 +11,7 @@ import numpy as np
 import torch
 
 from text2video.data import ClipSource
-from text2video.presets import get_preset
+from text2video.presets import PRESETS, get_preset
 from text2video.synth import VideoConfig
 
 
@@ -35,7 +36,7 @@ def main():
     p.add_argument("--size", type=int, default=64, help="frame side in pixels")
     args = p.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, 16x{args.size}x{args.size} RGB clips")
-    for other in ("circles", "shapes"):
+    for other in PRESETS:
         if other != args.preset:
             print(f"{other}: {throughput(other, args.clips, args.repeats, size=args.size):.0f} clips/s")
     print(f"clips/s: {throughput(args.preset, args.clips, args.repeats, size=args.size):.0f}")

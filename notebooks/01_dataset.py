@@ -9,14 +9,16 @@
 # %% [markdown]
 # # 01 · The data
 #
-# text2video learns from synthetic clips: one anti-aliased shape moving in a straight line
-# over a black background, 16 frames of 64×64, each with the prompt that describes it
-# ("circle moving up-right"). This notebook writes a small dataset with the package, looks at
-# its clips, and shows which prompts each preset keeps out of training, so that a model can
-# be tested on combinations of words it never saw together.
+# text2video learns from synthetic clips: one anti-aliased shape over a black background,
+# 16 frames of 64×64, moving in a straight line or in one of the tutorial's patterns
+# (bouncing, zigzagging, rotating, shrinking, expanding), each with the prompt that describes
+# it ("circle moving up-right", "circle bouncing vertically"). This notebook writes a small
+# dataset with the package, looks at its clips, plays every pattern, and shows which prompts
+# each preset keeps out of training, so that a model can be tested on combinations of words
+# it never saw together.
 
 # %% tags=["parameters"]
-preset = "circles"  # data preset: circles or shapes
+preset = "circles"  # data preset: circles, shapes or patterns
 n_clips = 64  # clips written to disk (64 clips of 16x64x64 take 12 MB)
 n_show = 4  # clips to look at
 seed = 0
@@ -30,6 +32,7 @@ import numpy as np
 from text2video.data import ClipSource, VideoDataset, make_dataset
 from text2video.notebook import frames_strip, show
 from text2video.presets import get_preset
+from text2video.synth import VideoConfig, attributes_for, render, sample_clips
 
 # %% [markdown]
 # ## A dataset on disk
@@ -68,6 +71,26 @@ frames_strip(first, dataset.clips["prompt"][:n_show], frames=8)
 show(first, dataset.clips["prompt"][:n_show])
 
 # %% [markdown]
+# ## Every pattern
+#
+# Besides straight lines, the grammar has the tutorial's patterns, each a function in
+# `text2video.motion`: a bounce turns where the shape meets the frame's edge; a zigzag
+# progresses along its axis while swinging across it; a turn is steady, half a turn to a whole
+# one (a circle carries a dark spot, or its turn would not show); shrinking and expanding
+# change the area at least 2.5 times. `sample_clips` draws them like straight clips: seeded,
+# random start and phase, always inside the frame.
+
+# %%
+pattern_prompts = ["circle bouncing vertically", "circle bouncing horizontally", "circle zigzagging vertically",
+                   "circle zigzagging horizontally", "circle rotating clockwise", "circle rotating counter-clockwise",
+                   "circle shrinking", "circle expanding"]
+patterns = render(sample_clips([attributes_for(p) for p in pattern_prompts], VideoConfig(), np.random.default_rng(seed)))
+show(patterns, pattern_prompts)
+
+# %%
+frames_strip(patterns[4:], pattern_prompts[4:], frames=8)
+
+# %% [markdown]
 # ## Held-out prompts
 #
 # A preset's split is a list of rules; every combination matching one is kept out of
@@ -91,6 +114,16 @@ ClipSource(circles, "train").prompts, ClipSource(circles, "heldout").prompts
 # %%
 shapes = get_preset("shapes")
 shapes.holdout.to_json(), [len(part) for part in shapes.partition()]
+
+# %% [markdown]
+# **patterns**: one white circle, the 8 directions (a diagonal one said with and without
+# "diagonally") and the 8 patterns. Every prompt with both `up` and `right`, "circle bouncing
+# horizontally" and "circle zigzagging vertically" are held out; each of their words is seen
+# in other prompts:
+
+# %%
+patterns_preset = get_preset("patterns")
+ClipSource(patterns_preset, "heldout").prompts
 
 # %% [markdown]
 # Real clips of held-out combinations (what a model is asked for and never shown):

@@ -7,7 +7,7 @@ import torch
 from text2video.data import ClipSource, SyntheticVideos, VideoDataset, make_dataset
 from text2video.errors import UserError
 from text2video.presets import Split, get_preset
-from text2video.synth import Attributes
+from text2video.synth import Attributes, VideoConfig
 
 
 @pytest.fixture
@@ -116,3 +116,40 @@ def test_holdout_can_be_named_in_prompt_words():
 def test_holdout_that_hides_a_word_entirely_is_refused():
     with pytest.raises(UserError, match="hides the word"):
         get_preset("shapes").partition(Split.parse(["red"]))
+
+
+def test_patterns_hold_out_up_right_and_two_patterns_each_of_seen_words():
+    preset = get_preset("patterns")
+    held = ClipSource(preset, "heldout").prompts
+    assert held == ["circle bouncing horizontally", "circle moving diagonally up-right", "circle moving up-right",
+                    "circle zigzagging vertically"]
+    train = ClipSource(preset, "train").prompts
+    assert len(train) == 16 and "circle moving diagonally down-left" in train and "circle moving down-left" in train
+    assert not any({"up", "right"} <= set(p.replace("-", " ").split()) for p in train)
+
+
+def test_a_diagonal_clip_is_said_with_and_without_diagonally(tmp_path, small_video):
+    out = make_dataset(tmp_path / "p", "patterns", 200, seed=0, video=VideoConfig(frames=8, height=32, width=32),
+                       progress=False)
+    clips = json.loads((out / "manifest.json").read_text())["clips"]
+    said = set(clips["prompt"])
+    assert {"circle moving down-left", "circle moving diagonally down-left", "circle shrinking"} <= said
+    assert {clips["motion"][i] for i, p in enumerate(clips["prompt"]) if "bouncing" in p} == {"bouncing"}
+
+
+def test_a_dataset_written_before_motions_reads_as_moving(circles_dir):
+    manifest = json.loads((circles_dir / "manifest.json").read_text())
+    del manifest["clips"]["motion"]
+    (circles_dir / "manifest.json").write_text(json.dumps(manifest))
+    assert VideoDataset(circles_dir).attributes(0)["motion"] == "moving"
+
+
+def test_training_batches_of_patterns_come_with_their_prompts(small_video):
+    import numpy as np
+
+    from text2video.data import RealClips
+
+    real = RealClips("patterns", VideoConfig(frames=8, height=32, width=32), None, np.random.default_rng(0))
+    videos, prompts, wrong = real.batch(24)
+    assert videos.shape == (24, 3, 8, 32, 32) and all(p in real.prompts for p in prompts)
+    assert all(p != w for p, w in zip(prompts, wrong))

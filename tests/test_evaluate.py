@@ -15,12 +15,13 @@ import text2video
 from text2video.cli import main
 from text2video.data import ClipSource
 from text2video.errors import UserError
-from text2video.evaluate import analytic, classifier, diversity, evaluate, evaluate_clips, real_generator, resolve_prompts
+from text2video.evaluate import analytic, classifier, diversity, evaluate, evaluate_clips, patterns, real_generator, resolve_prompts
 from text2video.evaluate.report import format_table, write
 from text2video.presets import get_preset
-from text2video.synth import SIZES, Attributes, VideoConfig, render, sample_clips
+from text2video.synth import SIZES, Attributes, VideoConfig, attributes_for, render, sample_clips
 
-TINY_JUDGE = classifier.TrainConfig(steps=2, batch=4, eval_clips=8)
+TINY_JUDGE = classifier.ClassifierConfig(steps=2, batch=4, eval_clips=8)
+PATTERNS_VIDEO = VideoConfig()  # turns are judged at 64x64: a circle's mark is under a pixel at 32
 
 
 def real(preset="shapes", n=64, seed=0, video=VideoConfig()):
@@ -177,7 +178,7 @@ def test_classifier_is_trained_once_then_loaded_from_the_cache(tmp_path, small_v
     net, meta = classifier.load_or_train(circles, small_video, tmp_path, TINY_JUDGE, progress=False)
     again, meta_again = classifier.load_or_train(circles, small_video, tmp_path, TINY_JUDGE, progress=False)
     assert not meta["cached"] and meta_again["cached"]
-    assert set(meta["real_accuracy"]) == {"shape", "colour", "size", "direction", "speed"}
+    assert set(meta["real_accuracy"]) == {"shape", "colour", "size", "direction", "speed", "motion"}
     videos, _ = real("circles", 6, video=small_video)
     assert np.allclose(classifier.predict(net, videos)[0], classifier.predict(again, videos)[0], atol=1e-5)
     [entry] = tmp_path.iterdir()
@@ -194,6 +195,19 @@ def test_a_damaged_classifier_cache_is_retrained_not_fatal(tmp_path, small_video
     assert not meta["cached"] and "training it again" in capsys.readouterr().err
     _, meta_again = classifier.load_or_train(circles, small_video, tmp_path, TINY_JUDGE, progress=False)
     assert meta_again["cached"]  # the damaged entry was replaced
+
+
+def test_a_cached_classifier_whose_weights_changed_is_retrained(tmp_path, small_video, capsys):
+    circles = get_preset("circles")
+    classifier.load_or_train(circles, small_video, tmp_path, TINY_JUDGE, progress=False)
+    [entry] = tmp_path.iterdir()
+    weights = entry / "weights.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0x40  # one bit of the last weight: the file still loads, the checksum tells
+    weights.write_bytes(bytes(data))
+    _, meta = classifier.load_or_train(circles, small_video, tmp_path, TINY_JUDGE, progress=False)
+    err = capsys.readouterr().err
+    assert not meta["cached"] and "checksum" in err and len(err.strip().splitlines()) == 1
 
 
 def test_evaluating_real_clips_reports_seen_and_held_out_prompts(tmp_path, small_video):
@@ -255,3 +269,88 @@ def test_cli_without_a_model_loader_says_so(tmp_path, monkeypatch, capsys):
     monkeypatch.delattr(text2video, "load", raising=False)
     assert main(["evaluate", "--model", str(tmp_path), "--no-classifier"]) == 2
     assert "no model loader is available yet" in capsys.readouterr().err
+
+
+# --- patterns: real clips pass, and each pattern's wrong twin fails for the right reason ------
+
+
+def pattern_clips(prompt, n=24, seed=0, **attrs):
+    a = dataclasses.replace(attributes_for(prompt), **attrs)
+    return sample_clips([a] * n, PATTERNS_VIDEO, np.random.default_rng(seed))
+
+
+def test_real_clips_of_every_pattern_are_at_least_99_percent_correct():
+    combos = get_preset("patterns").combinations()
+    videos, batch = ClipSource(get_preset("patterns"), "all").sample(len(combos) * 8, np.random.default_rng(9),
+                                                                     combos * 8)
+    assert evaluate_clips(videos, batch.attributes).correct.mean() >= 0.99
+
+
+@pytest.mark.parametrize("prompt", ["large red triangle rotating clockwise", "small square rotating counter-clockwise",
+                                    "large yellow square expanding", "small triangle zigzagging horizontally",
+                                    "small green triangle bouncing vertically quickly"])
+def test_real_pattern_clips_of_other_shapes_pass(prompt):
+    batch = pattern_clips(prompt, n=16, seed=2)
+    assert evaluate_clips(render(batch), batch.attributes).correct.all()
+
+
+def judged_as(batch, videos, prompt):
+    return evaluate_clips(videos, [attributes_for(prompt)] * len(videos))
+
+
+def test_a_straight_clip_is_not_a_bounce():
+    batch = pattern_clips("circle moving down")
+    v = judged_as(batch, render(batch), "circle bouncing vertically")
+    assert not v.correct.any() and set(v.reasons) == {"reversal"}
+    assert (v.measurements["reversals"] == 0).all()
+
+
+def test_a_bounce_that_turns_away_from_the_edge_is_not_a_bounce():
+    batch = pattern_clips("circle bouncing vertically")
+    batch.path[..., 1] = batch.path[:, :, 1].mean(1, keepdims=True) + (batch.path[..., 1] - batch.path[:, :, 1].mean(1, keepdims=True)) * 0.5
+    v = evaluate_clips(render(batch), batch.attributes)  # the same turn, halved about its middle: far from the edge
+    assert not v.correct.any() and set(v.reasons) <= {"speed", "reversal"} and not v.checks["reversal"].any()
+
+
+def test_a_straight_clip_is_not_a_zigzag():
+    batch = pattern_clips("circle moving up", n=64)
+    keep = batch.speed > 0.36  # it does progress far enough: only the swing is missing
+    videos = render(batch)[keep]
+    v = judged_as(batch, videos, "circle zigzagging vertically")
+    assert keep.sum() >= 8 and not v.correct.any() and set(v.reasons) == {"zigzag"}
+
+
+def test_a_still_marked_circle_is_not_rotating():
+    batch = pattern_clips("circle rotating clockwise")
+    still = np.repeat(render(batch)[:, :1], PATTERNS_VIDEO.frames, axis=1)
+    v = judged_as(batch, still, "circle rotating clockwise")
+    assert not v.correct.any() and set(v.reasons) == {"rotation"}
+    assert (np.abs(v.measurements["turn"]) < 5).all()
+
+
+def test_a_plain_disc_is_not_rotating():
+    batch = pattern_clips("circle rotating clockwise")
+    plain = render(dataclasses.replace(batch, attributes=[Attributes()] * len(batch.attributes)))  # no mark
+    v = judged_as(batch, plain, "circle rotating clockwise")
+    assert not v.correct.any() and set(v.reasons) == {"rotation"}
+    assert (v.measurements["mark"] < patterns.MIN_MARK).all()
+
+
+@pytest.mark.parametrize("shape", ["circle", "square", "triangle"])
+def test_the_wrong_sense_of_rotation_fails_only_rotation(shape):
+    batch = pattern_clips(f"{shape} rotating clockwise")
+    v = judged_as(batch, render(batch), f"{shape} rotating counter-clockwise")
+    assert not v.correct.any() and set(v.reasons) == {"rotation"}
+    assert (v.measurements["turn"] >= 175).all()
+
+
+def test_a_shrinking_clip_is_not_expanding():
+    batch = pattern_clips("circle shrinking")
+    v = judged_as(batch, render(batch), "circle expanding")
+    assert not v.correct.any() and set(v.reasons) == {"growth"}
+
+
+def test_a_steady_size_is_not_shrinking():
+    batch = pattern_clips("circle rotating clockwise")
+    v = judged_as(batch, render(dataclasses.replace(batch, attributes=[Attributes()] * 24)), "circle shrinking")
+    assert not v.correct.any() and set(v.reasons) == {"growth"}

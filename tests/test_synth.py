@@ -1,4 +1,5 @@
 """The renderer draws what the prompt says: seeded, inside the frame, moving the right way."""
+import hashlib
 import math
 
 import numpy as np
@@ -111,3 +112,11 @@ def test_prompts_parse_into_attributes(prompt, expected):
 def test_bad_prompts_are_explained(prompt, message):
     with pytest.raises(UserError, match=message):
         parse_prompt(prompt)
+
+
+@pytest.mark.parametrize("preset, digest", [("circles", "1c0058729a677a20"), ("shapes", "7a2d343b584a86ad")])
+def test_straight_clips_are_the_bytes_version_1_drew(preset, digest):
+    """Shipped models and their evaluations were made from these bytes: new motions change none."""
+    videos, batch = ClipSource(get_preset(preset), "all").sample(300, np.random.default_rng(123))
+    train, _ = ClipSource(get_preset(preset), "train").sample(100, np.random.default_rng(5))
+    assert hashlib.sha256(videos.tobytes() + batch.path.tobytes() + train.tobytes()).hexdigest()[:16] == digest

@@ -36,7 +36,7 @@ def test_configs_say_what_they_accept(make, message):
     (["--steps", "1", "--seed", "-1"], "argument --seed: must be a whole number from 0 to 4294967295, got '-1'"),
     (["--steps", "1", "--batch-size", "1"], "batch size must be at least 2, got 1"),
     (["--steps", "1", "--preset", "huge"], "unknown training preset 'huge'; known: cpu, shapes, gpu"),
-    (["--steps", "1", "--data", "nowhere"], "--data 'nowhere' is neither a data preset (circles, shapes) nor a dataset directory"),
+    (["--steps", "1", "--data", "nowhere"], "--data 'nowhere' is neither a data preset (circles, shapes, patterns) nor a dataset directory"),
     (["--steps", "1", "--device", "warp-drive"], "--device 'warp-drive' is not a device; use auto, cpu, cuda, cuda:N or mps"),
     (["--steps", "1", "--holdout", "circle"], "leaves the training set of preset 'circles' empty"),
     ([], "give a training length: --steps N, --minutes M or --epochs E"),

@@ -58,7 +58,8 @@ class ClipSource:
 
     @property
     def prompts(self) -> list[str]:
-        return sorted({self.preset.prompt(a) for a in self.combinations})
+        """Every prompt of the split, each phrasing of a combination apart."""
+        return sorted({p for a in self.combinations for p in self.preset.prompts(a)})
 
     def sample(self, n: int, rng: np.random.Generator, attributes: list[Attributes] | None = None):
         """(uint8 videos (n, T, H, W, 3), ClipBatch): random combinations unless given."""
@@ -95,8 +96,9 @@ def make_dataset(
             with atomic_write(out / name) as f:
                 np.save(f, videos)
             shards.append({"file": name, "clips": len(videos), "sha256": sha256(out / name)})
-            for a, speed, start in zip(batch.attributes, batch.speed, batch.start):
-                clips["prompt"].append(source.preset.prompt(a))
+            prompts = source.preset.phrase(batch.attributes, rng)
+            for a, prompt, speed, start in zip(batch.attributes, prompts, batch.speed, batch.start):
+                clips["prompt"].append(prompt)
                 for k in ATTRIBUTES:
                     clips[k].append(getattr(a, k))
                 clips["speed_value"].append(round(float(speed), 6))
@@ -153,6 +155,7 @@ class VideoDataset(Dataset):
             raise UserError(f"{where} is missing or has a malformed field ({e})") from None
         if sum(counts) != m.get("n") or any(len(v) != m.get("n") for v in self.clips.values()):
             raise UserError(f"{where} does not match its shards: clip counts disagree")
+        self.clips.setdefault("motion", ["moving"] * m["n"])  # written before motions other than straight
         self.manifest = m
         self.offsets = np.cumsum([0] + counts)
         shape = (self.video.frames, self.video.height, self.video.width, 3)
@@ -209,7 +212,7 @@ class SyntheticVideos(IterableDataset):
             videos, batch = self.source.sample(self.batch_size, rng)
             yield {
                 "video": to_model_range(videos),
-                "prompt": [self.source.preset.prompt(a) for a in batch.attributes],
+                "prompt": self.source.preset.phrase(batch.attributes, rng),
                 "attributes": [a.to_json() for a in batch.attributes],
             }
 
@@ -265,7 +268,7 @@ class RealClips:
         """(videos (n, 3, T, H, W) in [-1, 1], prompts, wrong prompts) for training step `step`."""
         if self.dataset is None:
             videos, clips = self.source.sample(n, self.rng)
-            prompts = [self.preset.prompt(a) for a in clips.attributes]
+            prompts = self.preset.phrase(clips.attributes, self.rng)
             x = to_model_range(videos)
         else:
             self.check(n * self.world)

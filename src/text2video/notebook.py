@@ -128,12 +128,12 @@ def evaluate_model(directory: str | Path, n: int = 16, seed: int = 0, classifier
     with the preset, clip format and split saved with the model; returns an Evaluation.
     classifier=True adds the learned judge (trained once per preset, about 2.5 min on CPU)."""
     from .evaluate import evaluate
-    from .evaluate.classifier import TrainConfig
+    from .evaluate.classifier import ClassifierConfig
     from .evaluate.command import saved_model
     from .presets import get_preset
 
     generate, preset, video, split = saved_model(str(directory), None)
-    judge = TrainConfig() if classifier else None
+    judge = ClassifierConfig() if classifier else None
     return evaluate(generate, get_preset(preset), n=n, seed=seed, video=video, split=split, judge=judge,
                     progress=False, **kwargs)
 

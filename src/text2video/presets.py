@@ -3,6 +3,7 @@
 A preset lists the values each attribute takes and which attributes its prompts say; a split
 is a list of rules (attribute -> value) whose every match is kept out of training. The split is
 data: it is saved with each dataset and each model, and `--holdout` can name another one.
+A combination may have more than one prompt ("circle moving diagonally up-right"): `prompts`.
 """
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import UserError
-from .text import tokenize
-from .synth import ATTRIBUTES, COLOURS, DIRECTIONS, SHAPES, Attributes, parse_prompt
+from .grammar import (ATTRIBUTES, COLOURS, DIRECTIONS, DOMAINS, HAS_SPEED, MOTIONS, SHAPES, Attributes, parse_prompt,
+                      tokenize)
 
 
 @dataclass(frozen=True)
@@ -61,15 +62,28 @@ class Preset:
     sizes: tuple[str, ...]
     directions: tuple[str, ...]
     speeds: tuple[str, ...]
-    said: tuple[str, ...]
+    said: tuple[str, ...]  # attributes its prompts say; "diagonally": diagonal ones also with that word
     holdout: Split
+    motions: tuple[str, ...] = ("moving",)
 
     def combinations(self) -> list[Attributes]:
-        grid = itertools.product(self.shapes, self.colours, self.sizes, self.directions, self.speeds)
-        return [Attributes(*values) for values in grid]
+        """Every combination of the values, less those the grammar refuses (a speed for a turn)."""
+        grid = itertools.product(self.shapes, self.colours, self.sizes, self.directions, self.speeds, self.motions)
+        return [Attributes(*v) for v in grid if v[3] in MOTIONS[v[5]] and (v[4] == "normal" or v[5] in HAS_SPEED)]
 
     def prompt(self, attrs: Attributes) -> str:
+        """The canonical prompt of a combination."""
         return attrs.prompt(self.said)
+
+    def prompts(self, attrs: Attributes) -> list[str]:
+        """Every prompt of a combination, the canonical one first."""
+        also = "diagonally" in self.said and attrs.diagonal
+        return [attrs.prompt(self.said)] + ([attrs.prompt(self.said, diagonally=True)] if also else [])
+
+    def phrase(self, attributes: list[Attributes], rng: np.random.Generator) -> list[str]:
+        """A prompt for each clip, drawn among its combination's prompts (no draw where it has one)."""
+        options = [self.prompts(a) for a in attributes]
+        return [o[0] if len(o) == 1 else o[int(rng.integers(len(o)))] for o in options]
 
     def partition(self, split: Split | None = None) -> tuple[list[Attributes], list[Attributes]]:
         """(training combinations, held-out combinations), checked to make a fair test:
@@ -81,9 +95,9 @@ class Preset:
         if not train or not held:
             which = "training" if not train else "held-out"
             raise UserError(f"split {split.to_json()} leaves the {which} set of preset {self.name!r} empty")
-        seen = {w for a in train for w in self.prompt(a).replace("-", " ").split()}
+        seen = {w for a in train for p in self.prompts(a) for w in p.replace("-", " ").split()}
         for a in held:
-            unseen = [w for w in self.prompt(a).replace("-", " ").split() if w not in seen]
+            unseen = [w for p in self.prompts(a) for w in p.replace("-", " ").split() if w not in seen]
             if unseen:
                 raise UserError(
                     f"split {split.to_json()} hides the word(s) {', '.join(unseen)} from training; "
@@ -120,6 +134,25 @@ PRESETS = {
                 {"shape": "square", "colour": "red"},
                 {"shape": "triangle", "direction": "up-right"},
                 {"colour": "yellow", "direction": "down"},
+            )
+        ),
+    ),
+    "patterns": Preset(
+        name="patterns",
+        shapes=("circle",),
+        colours=("white",),
+        sizes=("medium",),
+        directions=DOMAINS["direction"],
+        speeds=("normal",),
+        motions=tuple(MOTIONS),
+        said=("shape", "motion", "direction", "diagonally"),
+        # Each held-out prompt is new only as a whole: "up" and "right", "bouncing" and
+        # "horizontally", "zigzagging" and "vertically" are each seen in other prompts.
+        holdout=Split(
+            (
+                {"direction": "up-right"},
+                {"motion": "bouncing", "direction": "horizontally"},
+                {"motion": "zigzagging", "direction": "vertically"},
             )
         ),
     ),

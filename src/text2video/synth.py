@@ -1,8 +1,8 @@
-"""Synthetic shape videos: the prompt grammar, motion trajectories and a vectorised renderer.
+"""Synthetic shape videos: clips sampled from prompts' attributes and a vectorised renderer.
 
-Grammar: `[a|the] [small|large] [colour] <shape> moving <direction> [slowly|quickly]`.
 Lengths are fractions of the frame side (min of height and width), so a preset means the same
-thing at any resolution. `presets` picks which combinations exist; `data` stores them.
+thing at any resolution. `grammar` says what a prompt may ask, `motion` how each motion moves,
+`presets` picks which combinations exist; `data` stores them.
 """
 from __future__ import annotations
 
@@ -13,144 +13,25 @@ import numpy as np
 import torch
 
 from .errors import UserError
-from .text import tokenize
+from .grammar import (ATTRIBUTES, COLOURS, DIRECTIONS, DOMAINS, MOTIONS, SHAPES, SIZES, SPEEDS, UNSAID, Attributes,
+                      attributes_for, grammar_words, parse_prompt)
+from .motion import MOTIONS as MOTION_FUNCTIONS
+from .motion import TRAJECTORIES, linear
 
+__all__ = ["ATTRIBUTES", "COLOURS", "DIRECTIONS", "DOMAINS", "GENERATOR_VERSION", "MARK", "MOTIONS", "SHAPES", "SIZES",
+           "SPEEDS", "TRAJECTORIES", "UNSAID", "Attributes", "ClipBatch", "VideoConfig", "attributes_for", "coverage",
+           "grammar_words", "linear", "marked", "parse_prompt", "render", "sample_clips"]
+
+# Straight clips are drawn as they were by version 1; new motions add clips, they change none.
 GENERATOR_VERSION = "1"
-
-SHAPES = ("circle", "square", "triangle")
-COLOURS = {
-    "red": (255, 0, 0),
-    "green": (0, 255, 0),
-    "blue": (0, 0, 255),
-    "yellow": (255, 255, 0),
-    "cyan": (0, 255, 255),
-    "magenta": (255, 0, 255),
-    "white": (255, 255, 255),
-}
-# Half-width of the shape. "medium" is the unsaid size; large leaves room for the fastest path.
-SIZES = {"small": 0.065, "medium": 0.085, "large": 0.105}
-# Distance travelled over the whole clip. "normal" is the unsaid speed.
-SPEEDS = {"slowly": (0.15, 0.30), "normal": (0.30, 0.50), "quickly": (0.50, 0.75)}
-_S = math.sqrt(0.5)
-# Unit vectors in image coordinates (x right, y down).
-DIRECTIONS = {
-    "up": (0.0, -1.0),
-    "down": (0.0, 1.0),
-    "left": (-1.0, 0.0),
-    "right": (1.0, 0.0),
-    "up-right": (_S, -_S),
-    "up-left": (-_S, -_S),
-    "down-right": (_S, _S),
-    "down-left": (-_S, _S),
-}
-UNSAID = {"size": "medium", "speed": "normal"}
-ATTRIBUTES = ("shape", "colour", "size", "direction", "speed")
-# How far each shape reaches from its centroid, in half-widths: (left, right, up, down).
-_EXTENT = {
-    "circle": (1.0, 1.0, 1.0, 1.0),
-    "square": (1.0, 1.0, 1.0, 1.0),
-    "triangle": (1.0, 1.0, 2 / math.sqrt(3), 1 / math.sqrt(3)),
-}
+# A rotating circle's dark spot, in half-widths: its centre's distance from the disc's centre
+# (at angle 0 it lies to the right) and its radius. A plain disc that turns shows nothing.
+MARK = (0.5, 0.3)
 
 
-def grammar_words() -> list[str]:
-    """Every word a prompt may use (articles aside), in a fixed order: the default vocabulary."""
-    words = ["small", "large", *COLOURS, *SHAPES, "moving", "up", "down", "left", "right"]
-    return words + ["slowly", "quickly"]
-
-
-@dataclass(frozen=True)
-class Attributes:
-    """What a clip shows. Every field is set; `prompt` leaves out what a preset does not say."""
-
-    shape: str = "circle"
-    colour: str = "white"
-    size: str = "medium"
-    direction: str = "right"
-    speed: str = "normal"
-
-    def __post_init__(self):
-        for name, domain in _DOMAINS.items():
-            if getattr(self, name) not in domain:
-                raise UserError(f"{name} {getattr(self, name)!r} is not one of {', '.join(domain)}")
-
-    def prompt(self, said: tuple[str, ...] = ATTRIBUTES) -> str:
-        size = self.size if "size" in said and self.size != "medium" else ""
-        colour = self.colour if "colour" in said else ""
-        speed = self.speed if "speed" in said and self.speed != "normal" else ""
-        words = [size, colour, self.shape, "moving", self.direction, speed]
-        return " ".join(w for w in words if w)
-
-    def matches(self, rule: dict[str, str]) -> bool:
-        return all(getattr(self, k) == v for k, v in rule.items())
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-
-_DOMAINS = {
-    "shape": SHAPES,
-    "colour": tuple(COLOURS),
-    "size": tuple(SIZES),
-    "direction": tuple(DIRECTIONS),
-    "speed": tuple(SPEEDS),
-}
-_WORD_ATTRIBUTE = {w: a for a in ("shape", "colour") for w in _DOMAINS[a]}
-_WORD_ATTRIBUTE.update({"small": "size", "large": "size", "slowly": "speed", "quickly": "speed"})
-
-
-def parse_prompt(prompt: str) -> dict[str, str]:
-    """The attributes a prompt states, e.g. {"shape": "circle", "direction": "up-right"}.
-
-    Word order is free, "up right" and "up-right" are the same direction; unknown words,
-    two values for one attribute and contradictory directions are errors.
-    """
-    found: dict[str, str] = {}
-    vertical, horizontal = [], []
-    for word in tokenize(prompt):
-        if word == "moving":
-            continue
-        if word in ("up", "down"):
-            vertical.append(word)
-            continue
-        if word in ("left", "right"):
-            horizontal.append(word)
-            continue
-        attr = _WORD_ATTRIBUTE.get(word)
-        if attr is None:
-            known = ", ".join(grammar_words())
-            raise UserError(f"unknown word {word!r} in prompt {prompt!r}; known words: {known}")
-        if attr in found and found[attr] != word:
-            raise UserError(f"prompt {prompt!r} names two {attr}s: {found[attr]} and {word}")
-        found[attr] = word
-    if len(set(vertical)) > 1 or len(set(horizontal)) > 1:
-        raise UserError(f"prompt {prompt!r} names opposite directions; say e.g. 'up-right'")
-    if vertical or horizontal:
-        found["direction"] = "-".join(vertical[:1] + horizontal[:1])
-    return found
-
-
-def attributes_for(prompt: str) -> Attributes:
-    """The clip a prompt describes, with unsaid attributes at their defaults (white, medium,
-    normal speed). A prompt must at least say which way to move."""
-    stated = parse_prompt(prompt)
-    if "direction" not in stated:
-        raise UserError(f"prompt {prompt!r} says no direction; add one of {', '.join(DIRECTIONS)}")
-    return Attributes(**stated)
-
-
-# --- trajectories -------------------------------------------------------------------------
-# A trajectory maps clip time t in [0, 1] (T,), unit directions (N, 2) and distances (N,) to
-# offsets from the start (N, T, 2), in fractions of the side. Its extent must scale linearly
-# with the distance (true of straight lines, zigzags and circles), which is how the renderer
-# finds the largest distance that keeps the path inside the frame.
-
-
-def linear(t: np.ndarray, direction: np.ndarray, distance: np.ndarray) -> np.ndarray:
-    return t[None, :, None] * (distance[:, None, None] * direction[:, None, :])
-
-
-TRAJECTORIES = {"linear": linear}
+def marked(a: Attributes) -> bool:
+    """Whether a clip's shape carries the mark that shows its turn: circles that rotate."""
+    return a.shape == "circle" and a.motion == "rotating"
 
 
 @dataclass(frozen=True)
@@ -196,6 +77,8 @@ class ClipBatch:
     speed: np.ndarray  # (N,) distance travelled, fraction of the side
     path: np.ndarray  # (N, T, 2) centroid (x, y) in pixels per frame
     config: VideoConfig = field(default_factory=VideoConfig)
+    scale: np.ndarray | None = None  # (N, T) half-width over the named size's; None: all 1
+    angle: np.ndarray | None = None  # (N, T) radians clockwise from upright; None: all 0
 
     @property
     def start(self) -> np.ndarray:
@@ -205,40 +88,35 @@ class ClipBatch:
 
 
 def sample_clips(attributes: list[Attributes], config: VideoConfig, rng: np.random.Generator) -> ClipBatch:
-    """Random speed in each clip's band and a random start that keeps the whole path inside."""
+    """Random clips of each motion (`motion.MOTIONS`): a random start, speed or phase as the
+    motion allows, the whole shape inside the frame. Clips are drawn motion by motion, straight
+    ones first, so a batch of straight clips draws exactly as version 1 did."""
     n, c = len(attributes), config
-    direction = np.array([DIRECTIONS[a.direction] for a in attributes]).reshape(n, 2)
-    radius = np.array([SIZES[a.size] for a in attributes]) * c.side  # (N,) pixels
-    extent = np.array([_EXTENT[a.shape] for a in attributes]).reshape(n, 4) * radius[:, None]
-    room = np.stack(
-        [c.width - extent[:, 0] - extent[:, 1], c.height - extent[:, 2] - extent[:, 3]], 1
-    ) - 2 * c.margin_px  # (N, 2) pixels the centroid may travel along x and y
-    t = np.linspace(0.0, 1.0, c.frames)
-    unit = TRAJECTORIES[c.trajectory](t, direction, np.ones(n)) * c.side  # path of distance 1
-    span = unit.max(1) - unit.min(1)  # (N, 2)
-    with np.errstate(divide="ignore"):
-        longest = np.where(span > 0, room / np.where(span > 0, span, 1), np.inf).min(1)
-    band = np.array([SPEEDS[a.speed] for a in attributes]).reshape(n, 2)
-    short = longest < band[:, 0]
-    if short.any():
-        a = attributes[int(np.argmax(short))]
-        raise UserError(
-            f"a {a.size} {a.shape} moving {a.direction} {a.speed} cannot stay inside a "
-            f"{c.height}x{c.width} frame; use larger frames or a smaller margin"
-        )
-    speed = rng.uniform(band[:, 0], np.minimum(band[:, 1], longest))
-    offsets = unit * speed[:, None, None]  # (N, T, 2) pixels
-    lo = c.margin_px + extent[:, [0, 2]] - offsets.min(1)
-    hi = np.array([c.width, c.height]) - c.margin_px - extent[:, [1, 3]] - offsets.max(1)
-    start = lo + rng.random((n, 2)) * (hi - lo)
-    return ClipBatch(list(attributes), speed, start[:, None, :] + offsets, c)
+    motions = np.array([a.motion for a in attributes])
+    speed, path = np.zeros(n), np.zeros((n, c.frames, 2))
+    scale, angle = np.ones((n, c.frames)), np.zeros((n, c.frames))
+    for name, draw in MOTION_FUNCTIONS.items():
+        idx = np.flatnonzero(motions == name)
+        if len(idx) == 0:
+            continue
+        m = draw([attributes[i] for i in idx], c, rng)
+        speed[idx], path[idx], scale[idx], angle[idx] = m.distance, m.path, m.scale, m.angle
+    return ClipBatch(list(attributes), speed, path, c, scale, angle)
 
 
-def _coverage(shape: str, dx: torch.Tensor, dy: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
+def coverage(shape: str, dx: torch.Tensor, dy: torch.Tensor, r: torch.Tensor, angle: torch.Tensor | None = None,
+             mark: bool = False) -> torch.Tensor:
     """Anti-aliased coverage in [0, 1] from a signed distance in pixels.
 
-    dx (n, T, 1, W) and dy (n, T, H, 1) are pixel centres minus the centroid; r is (n, 1, 1, 1).
+    dx (n, T, 1, W) and dy (n, T, H, 1) are pixel centres minus the centroid; r is (n, 1, 1, 1)
+    or (n, T, 1, 1); angle (n, T, 1, 1) turns the shape clockwise; mark cuts the MARK spot out.
     """
+    if angle is not None:  # the pixel offsets seen from the turned shape
+        cos, sin = torch.cos(angle), torch.sin(angle)
+        dx, dy = cos * dx + sin * dy, cos * dy - sin * dx
+    if mark:
+        spot = torch.hypot(dx - MARK[0] * r, dy) - MARK[1] * r
+        return (coverage(shape, dx, dy, r) - spot.neg_().add_(0.5).clamp_(0.0, 1.0)).clamp_(0.0, 1.0)
     if shape == "circle":
         sdf = torch.hypot(dx, dy) - r
     elif shape == "square":
@@ -263,17 +141,26 @@ def render(batch: ClipBatch, chunk: int = 64) -> np.ndarray:
     radius = torch.tensor([SIZES[a.size] * c.side for a in batch.attributes], dtype=torch.float32)
     rgb = torch.tensor([COLOURS[a.colour] for a in batch.attributes], dtype=torch.float32).reshape(n, 3)
     shapes = np.array([a.shape for a in batch.attributes])
+    scale = torch.ones(n, c.frames) if batch.scale is None else torch.from_numpy(batch.scale).float()
+    angle = torch.zeros(n, c.frames) if batch.angle is None else torch.from_numpy(batch.angle).float()
+    # Upright shapes of constant size take the version-1 path, which keeps their bytes.
+    kind = np.array([2 * marked(a) + 1 for a in batch.attributes]) * ((scale != 1) | (angle != 0)).any(1).numpy()
     for lo in range(0, n, chunk):
         hi = min(n, lo + chunk)
         alpha = torch.empty(hi - lo, c.frames, c.height, c.width)
-        for shape in SHAPES:
-            idx = torch.from_numpy(np.flatnonzero(shapes[lo:hi] == shape))
+        for shape, k in ((s, k) for s in SHAPES for k in (0, 1, 3)):
+            idx = torch.from_numpy(np.flatnonzero((shapes[lo:hi] == shape) & (kind[lo:hi] == k)))
             if len(idx) == 0:
                 continue
             p = path[lo + idx]  # (n, T, 2)
             dx = xs.view(1, 1, 1, -1) - p[..., 0, None, None]
             dy = ys.view(1, 1, -1, 1) - p[..., 1, None, None]
-            alpha[idx] = _coverage(shape, dx, dy, radius[lo + idx].view(-1, 1, 1, 1))
+            r = radius[lo + idx].view(-1, 1, 1, 1)
+            if k == 0:
+                alpha[idx] = coverage(shape, dx, dy, r)
+            else:
+                turn = angle[lo + idx, :, None, None]
+                alpha[idx] = coverage(shape, dx, dy, r * scale[lo + idx, :, None, None], turn, mark=k == 3)
         delta = (rgb[lo:hi] - bg).view(-1, 1, 1, 1, 3)
         target = torch.from_numpy(out[lo:hi])
         for ch in range(3):  # one channel at a time: broadcasting over a trailing 3 is slow

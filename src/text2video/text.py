@@ -1,28 +1,20 @@
 """Text side: the tokenizer, the vocabulary (saved with every model) and the learned encoder.
 
-Prompts are short phrases of the grammar in `synth`. The encoder pools learned word vectors,
+Prompts are short phrases of the grammar in `grammar`. The encoder pools learned word vectors,
 so a held-out phrase ("up right") is built from words that were each seen in training.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from .errors import UserError
+from .grammar import ARTICLES, grammar_words, tokenize
 
-ARTICLES = frozenset({"a", "an", "the"})
+__all__ = ["ARTICLES", "PAD", "TextEncoder", "Vocabulary", "tokenize"]
 PAD = "<pad>"
-_SPLIT = re.compile(r"[\s\-]+")
-
-
-def tokenize(prompt: str) -> list[str]:
-    """Lower-case, split on white space and hyphens, drop articles."""
-    if not isinstance(prompt, str):
-        raise UserError(f"a prompt must be text, got {type(prompt).__name__}")
-    return [w for w in _SPLIT.split(prompt.lower()) if w and w not in ARTICLES]
 
 
 @dataclass(frozen=True)
@@ -37,8 +29,6 @@ class Vocabulary:
 
     @classmethod
     def from_grammar(cls) -> "Vocabulary":
-        from .synth import grammar_words
-
         return cls(tuple(grammar_words()))
 
     def __len__(self) -> int:

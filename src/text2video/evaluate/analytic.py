@@ -2,8 +2,9 @@
 
 `measure` finds the object (the largest connected foreground component of each frame), fits its
 centroid to a straight path and measures direction, speed, jitter, shape, size, colour and
-clutter; every length is a fraction of the frame side, so a check means the same thing at any
-resolution. `judge` compares the measurements with the attributes a prompt asks for.
+clutter; `patterns` measures the other motions from the same frames. Every length is a fraction
+of the frame side, so a check means the same thing at any resolution. `judge` compares the
+measurements with the attributes a prompt asks for; a check passes where its motion is not asked.
 """
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ import cv2
 import numpy as np
 import torch
 
-from ..synth import COLOURS, DIRECTIONS, SHAPES, SIZES, SPEEDS, Attributes, _coverage
+from ..synth import COLOURS, DIRECTIONS, SHAPES, SIZES, SPEEDS, Attributes, coverage, marked
+from . import patterns
 
-CHECKS = ("presence", "clutter", "direction", "speed", "jitter", "shape", "size", "size_stability", "colour")
+CHECKS = ("presence", "clutter", "direction", "speed", "jitter", *patterns.CHECKS, "shape", "size", "size_stability",
+          "colour")
 
-# Area of each shape in squared half-widths, as the renderer draws it (synth._coverage).
+# Area of each shape in squared half-widths, as the renderer draws it (synth.coverage).
 SHAPE_AREA = {"circle": math.pi, "square": 4.0, "triangle": math.sqrt(3)}
 
 # --- thresholds --------------------------------------------------------------------------
@@ -74,27 +77,44 @@ def _components(fg: np.ndarray):
     return mask, pixels, np.bincount(frame, weights=area, minlength=f)
 
 
-def _ideal_iou(coverage: np.ndarray, centroid: np.ndarray, area: np.ndarray, shapes: list[str]) -> np.ndarray:
-    """Soft IoU of each frame's coverage (F, H, W) with the ideal upright shape of the same area
-    at the same centroid (F, 2 pixels; area in pixels), as the renderer would draw it."""
-    f, h, w = coverage.shape
+def _ideal_iou(cover: np.ndarray, centroid: np.ndarray, area: np.ndarray, shapes: list[str], marks: np.ndarray,
+               angle: np.ndarray) -> np.ndarray:
+    """Soft IoU of each frame's coverage (F, H, W) with the ideal shape of the same area at the
+    same centroid (F, 2 pixels; area in pixels) and angle (F,), as the renderer would draw it."""
+    f, h, w = cover.shape
     iou = np.full(f, np.nan)
-    ok = np.isfinite(centroid).all(1) & (area > 0)
+    ok = np.isfinite(centroid).all(1) & (area > 0) & np.isfinite(angle)
     xs = torch.arange(w, dtype=torch.float32) + 0.5
     ys = torch.arange(h, dtype=torch.float32) + 0.5
-    for shape in SHAPES:
-        idx = np.flatnonzero(ok & (np.asarray(shapes) == shape))
+    for shape, mark in ((s, m) for s in SHAPES for m in (False, True)):
+        idx = np.flatnonzero(ok & (np.asarray(shapes) == shape) & (marks == mark))
         if len(idx) == 0:
             continue
-        c = torch.from_numpy(centroid[idx]).float()
-        r = torch.from_numpy(np.sqrt(area[idx] / SHAPE_AREA[shape])).float().view(-1, 1, 1)
-        ideal = _coverage(shape, xs.view(1, 1, -1) - c[:, 0, None, None], ys.view(1, -1, 1) - c[:, 1, None, None], r)
-        seen = torch.from_numpy(coverage[idx])
+        r = np.sqrt(area[idx] / patterns.shape_area(shape, mark))
+        shift = patterns.centre_offset(shape, mark) * r  # the shape's centre is not its centroid
+        c = torch.from_numpy(centroid[idx] - shift[:, None] * np.stack([np.cos(angle[idx]), np.sin(angle[idx])], 1)).float()
+        r = torch.from_numpy(r).float().view(-1, 1, 1)
+        turn = torch.from_numpy(angle[idx]).float().view(-1, 1, 1) if angle[idx].any() else None
+        ideal = coverage(shape, xs.view(1, 1, -1) - c[:, 0, None, None], ys.view(1, -1, 1) - c[:, 1, None, None], r,
+                         turn, mark)
+        seen = torch.from_numpy(cover[idx])
         iou[idx] = (torch.minimum(seen, ideal).sum((1, 2)) / torch.maximum(seen, ideal).sum((1, 2))).numpy()
     return iou
 
 
-def _frames(videos: np.ndarray, contrast: np.ndarray, background, shapes: list[str]) -> dict[str, np.ndarray]:
+def _gaps(mask: np.ndarray) -> np.ndarray:
+    """(F, 4) background pixels between the object mask (F, H, W) and the left, right, top and
+    bottom edges; NaN without an object."""
+    out = []
+    for lines in (mask.any(1), mask.any(2)):  # columns, then rows
+        first = np.argmax(lines, 1).astype(float)
+        out += [first, np.argmax(lines[:, ::-1], 1).astype(float)]
+    gaps = np.stack(out, 1)
+    gaps[~mask.any((1, 2))] = np.nan
+    return gaps
+
+
+def _frames(videos: np.ndarray, contrast: np.ndarray, background, attributes: list[Attributes]) -> dict[str, np.ndarray]:
     """Per-frame measurements of clips (n, T, H, W, 3), flattened to (n*T,) arrays."""
     n, t, h, w, _ = videos.shape
     diff = np.maximum.reduce([np.abs(videos[..., c] - np.float32(background[c])) for c in range(3)])  # (n, T, H, W)
@@ -113,8 +133,16 @@ def _frames(videos: np.ndarray, contrast: np.ndarray, background, shapes: list[s
     side2 = min(h, w) ** 2
     present = (area >= MIN_AREA * side2) & (area <= MAX_AREA * side2)
     centroid = np.stack([cx, cy], 1)
-    iou = _ideal_iou(mass, centroid, area, np.repeat(shapes, t).tolist())
-    return {"present": present, "area": area / side2, "centroid": centroid, "stray": stray, "iou": iou, "rgb": rgb}
+    shapes = [a.shape for a in attributes for _ in range(t)]
+    marks = np.repeat([marked(a) for a in attributes], t)
+    angle, strength = np.zeros(n * t), np.full(n * t, np.nan)
+    turning = np.flatnonzero(np.repeat([a.motion == "rotating" for a in attributes], t))
+    if len(turning):
+        angle[turning], strength[turning] = patterns.turn_angles(
+            mass[turning], centroid[turning], [shapes[i] for i in turning], marks[turning].tolist())
+    iou = _ideal_iou(mass, centroid, area, shapes, marks, angle)
+    return {"present": present, "area": area / side2, "centroid": centroid, "stray": stray, "iou": iou, "rgb": rgb,
+            "gaps": _gaps(mask), "angle": angle, "strength": strength}
 
 
 def _fit_lines(points: np.ndarray, weight: np.ndarray, t: np.ndarray):
@@ -151,7 +179,7 @@ def measure(videos: np.ndarray, attributes: list[Attributes], background=(0, 0, 
     n, t, h, w, _ = videos.shape
     parts = [
         _frames(videos[lo : lo + chunk], _contrast(attributes[lo : lo + chunk], background), background,
-                [a.shape for a in attributes[lo : lo + chunk]])
+                attributes[lo : lo + chunk])
         for lo in range(0, n, chunk)
     ]
     f = {k: np.concatenate([p[k] for p in parts]).reshape(n, t, *parts[0][k].shape[1:]) for k in parts[0]}
@@ -161,9 +189,13 @@ def measure(videos: np.ndarray, attributes: list[Attributes], background=(0, 0, 
         warnings.simplefilter("ignore", RuntimeWarning)  # clips without an object give NaN: they fail
         area = np.where(present, f["area"], np.nan)
         hue, saturation = _hue_saturation(np.nanmean(np.where(present[..., None], f["rgb"], np.nan), 1))
-        asked = np.array([DIRECTIONS[a.direction] for a in attributes]).reshape(n, 2)
+        asked = np.array([DIRECTIONS.get(a.direction, (np.nan, np.nan)) for a in attributes]).reshape(n, 2)
         angle = np.degrees(np.arctan2(travel[:, 1], travel[:, 0]) - np.arctan2(asked[:, 1], asked[:, 0]))
+        shape_area = np.array([patterns.shape_area(a.shape, marked(a)) for a in attributes])
+        centroids = np.where(present[..., None], f["centroid"], np.nan)
         return {
+            **patterns.measure(centroids, area, f["gaps"], f["angle"], f["strength"], attributes, side),
+            "half_width": np.sqrt(np.nanmedian(area, 1) / shape_area),
             "presence": present.mean(1),
             "clutter": np.nanmean(np.where(present, f["stray"], np.nan), 1),
             "direction_error": np.abs((angle + 180) % 360 - 180),
@@ -181,8 +213,9 @@ def measure(videos: np.ndarray, attributes: list[Attributes], background=(0, 0, 
 
 def judge(m: dict[str, np.ndarray], attributes: list[Attributes]) -> dict[str, np.ndarray]:
     """Check name -> (N,) bool, True where the clip passes. A NaN measurement fails its check."""
-    shape_area = np.array([SHAPE_AREA[a.shape] for a in attributes])
-    half_width = np.sqrt(m["area"] / shape_area)  # of the asked shape, fraction of the side
+    half_width = m["half_width"]  # of the asked shape, fraction of the side
+    moving = np.array([a.motion == "moving" for a in attributes])
+    scaling = np.array([a.motion in ("shrinking", "expanding") for a in attributes])
     names = list(SIZES)
     nominal = np.array([SIZES[s] for s in names])
     nearest = np.where(np.isfinite(half_width), np.argmin(np.abs(np.nan_to_num(half_width)[:, None] - nominal), 1), -1)
@@ -191,15 +224,17 @@ def judge(m: dict[str, np.ndarray], attributes: list[Attributes]) -> dict[str, n
     hue_error = np.abs((m["hue"] - asked_hue + 180) % 360 - 180)
     grey = asked_saturation < GREY_SATURATION
     with np.errstate(invalid="ignore"):
+        speed = (m["travel"] >= band[:, 0] - SPEED_TOLERANCE) & (m["travel"] <= band[:, 1] + SPEED_TOLERANCE)
         return {
             "presence": m["presence"] >= MIN_PRESENCE,
             "clutter": m["clutter"] <= MAX_CLUTTER,
-            "direction": (m["direction_error"] < MAX_DIRECTION_ERROR) & (m["travel"] >= MIN_TRAVEL),
-            "speed": (m["travel"] >= band[:, 0] - SPEED_TOLERANCE) & (m["travel"] <= band[:, 1] + SPEED_TOLERANCE),
-            "jitter": m["jitter"] <= MAX_JITTER,
+            "direction": ~moving | (m["direction_error"] < MAX_DIRECTION_ERROR) & (m["travel"] >= MIN_TRAVEL),
+            "speed": np.where(moving, speed, patterns.path_speed_ok(m, attributes, SPEED_TOLERANCE)),
+            "jitter": ~moving | (m["jitter"] <= MAX_JITTER),
+            **patterns.judge(m, attributes),
             "shape": m["iou"] >= MIN_IOU,
             "size": nearest == np.array([names.index(a.size) for a in attributes]),
-            "size_stability": m["size_variation"] <= MAX_SIZE_VARIATION,
+            "size_stability": scaling | (m["size_variation"] <= MAX_SIZE_VARIATION),
             "colour": np.where(
                 grey,
                 m["saturation"] < GREY_SATURATION,

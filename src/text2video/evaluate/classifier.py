@@ -21,21 +21,23 @@ from torch import nn
 
 from ..data import ClipSource, to_model_range
 from ..errors import UserError
-from ..files import atomic_write, read_json, write_json
+from ..files import atomic_write, read_json, sha256, write_json
+from ..grammar import HAS_SPEED
 from ..presets import Preset
-from ..synth import ATTRIBUTES, GENERATOR_VERSION, SPEEDS, VideoConfig, _DOMAINS
+from ..synth import ATTRIBUTES, DOMAINS, GENERATOR_VERSION, SPEEDS, VideoConfig
 
-CLASSIFIER_VERSION = "1"  # bump when the network or its training changes: old caches are ignored
+CLASSIFIER_VERSION = "2"  # bump when the network or its training changes: old caches are ignored
 DEFAULT_CACHE = Path(".cache/text2video")
 REQUIRED_ACCURACY = 0.99
 # Categorical heads. Speed is a band of a continuous distance whose edges are a fraction of a
 # pixel apart; a classifier learns such sharp edges slowly, so the net regresses the distance
-# and the band is read off it (`speed_band`), with the grammar's own edges.
-CLASSES = ("shape", "colour", "size", "direction")
+# and the band is read off it (`speed_band`), with the grammar's own edges, for the motions
+# that have a speed; the others are "normal", as the grammar says.
+CLASSES = ("shape", "colour", "size", "direction", "motion")
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class ClassifierConfig:
     """How the judge is trained: enough for >= 99% per head on 64x64 clips in a few CPU minutes."""
 
     steps: int = 1200
@@ -76,26 +78,39 @@ class Track(nn.Module):
         self.weight = nn.Parameter(torch.ones(k, 3))  # start as brightness above the black of [-1, 1]
         self.bias = nn.Parameter(torch.full((k,), 3.0))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, 3, T, H, W) -> (B, K, T, 2) centroid paths in [-1, 1]."""
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, 3, T, H, W) -> ((B, K, T, 2) centroid paths in [-1, 1], (B, K, 4) how each turns
+        and grows: the mean sense of the turn of its angular moments of orders 1, 3 and 4 (as
+        `analytic` reads a turn), in [-1, 1], and the log ratio of its last and first mass)."""
         x = nn.functional.avg_pool3d(x, (1, 2, 2))
         h, w = x.shape[-2:]
         mix = torch.einsum("bcthw,kc->bkthw", x, self.weight) + self.bias.view(-1, 1, 1, 1)
-        heat = rearrange(torch.relu(mix), "b k t h w -> b k t (h w)")
-        heat = heat / (heat.sum(-1, keepdim=True) + 1e-6)
+        raw = rearrange(torch.relu(mix), "b k t h w -> b k t (h w)")
+        mass = raw.sum(-1)  # (B, K, T)
+        heat = raw / (mass[..., None] + 1e-6)
         ys, xs = torch.meshgrid(torch.linspace(-1, 1, h), torch.linspace(-1, 1, w), indexing="ij")
-        return heat @ torch.stack([xs.flatten(), ys.flatten()], -1)
+        path = heat @ torch.stack([xs.flatten(), ys.flatten()], -1)
+        z = torch.complex(xs.flatten() - path[..., :1], ys.flatten() - path[..., 1:])  # (B, K, T, h w)
+        senses = []
+        for k in (1, 3, 4):
+            moment = (heat * (z * z.abs() ** 2 if k == 1 else z**k)).sum(-1)  # (B, K, T)
+            step = moment[..., 1:] * moment[..., :-1].conj()
+            senses.append(step.imag.sum(-1) / (step.abs().sum(-1) + 1e-9))
+        growth = torch.log(mass[..., -1] + 1e-3) - torch.log(mass[..., 0] + 1e-3)
+        return path, torch.stack([*senses, growth], -1)
 
 
 def _with_velocity(path: torch.Tensor) -> torch.Tensor:
-    """(B, K, T, 2) paths -> (B, K * (2T + 3)): each path, its least-squares velocity and that
-    velocity's length, the last two in hundredths of the frame per clip. A linear layer could
-    find the velocity but not its length; handing both over lets the travel regression reach
-    a small fraction of a pixel in a few hundred steps."""
+    """(B, K, T, 2) paths -> (B, K * (2T + 4)): each path, its least-squares velocity, that
+    velocity's length and the path's length, the last three in hundredths of the frame per clip.
+    A linear layer could find the velocity but not the lengths; handing them over lets the
+    travel regression reach a small fraction of a pixel in a few hundred steps, for a bounce too."""
     t = torch.linspace(-1, 1, path.shape[2])
     velocity = 100 * torch.einsum("bktx,t->bkx", path - path.mean(2, keepdim=True), t / (t * t).sum())
     speed = velocity.norm(dim=-1, keepdim=True)
-    return torch.cat([rearrange(path, "b k t xy -> b (k t xy)"), rearrange(torch.cat([velocity, speed], -1), "b k v -> b (k v)")], 1)
+    length = 50 * path.diff(dim=2).norm(dim=-1).sum(2, keepdim=True)  # coordinates span 2: 50 makes hundredths
+    motion = rearrange(torch.cat([velocity, speed, length], -1), "b k v -> b (k v)")
+    return torch.cat([rearrange(path, "b k t xy -> b (k t xy)"), motion], 1)
 
 
 class AttributeNet(nn.Module):
@@ -111,9 +126,9 @@ class AttributeNet(nn.Module):
         self.looks = looks
         self.appearance = nn.Sequential(_block(3, w), _block(w, 2 * w), _block(2 * w, 4 * w), _block(4 * w, 4 * w))
         self.track = Track(k)
-        self.motion = nn.Sequential(nn.Linear(k * (2 * frames + 3), 8 * w), nn.ReLU(inplace=True))
+        self.motion = nn.Sequential(nn.Linear(k * (2 * frames + 8), 8 * w), nn.ReLU(inplace=True))
         self.features = nn.Sequential(nn.Linear(16 * w, features), nn.ReLU(inplace=True))
-        self.heads = nn.ModuleDict({a: nn.Linear(features, len(_DOMAINS[a])) for a in CLASSES})
+        self.heads = nn.ModuleDict({a: nn.Linear(features, len(DOMAINS[a])) for a in CLASSES})
         self.travel = nn.Linear(features, 1)  # percent of the side; the speed band follows from it
 
     def forward(self, x: torch.Tensor):
@@ -121,7 +136,8 @@ class AttributeNet(nn.Module):
         frames = x[:, :, torch.linspace(0, t - 1, min(self.looks, t)).round().long()]
         m = self.appearance(rearrange(frames, "b c t h w -> (b t) c h w"))  # (B * looks, C, h, w)
         seen = rearrange(torch.cat([m.amax((2, 3)), m.mean((2, 3))], 1), "(b t) c -> b t c", b=b).mean(1)
-        f = self.features(torch.cat([seen, self.motion(_with_velocity(self.track(x)))], 1))
+        path, turns = self.track(x)
+        f = self.features(torch.cat([seen, self.motion(torch.cat([_with_velocity(path), turns.flatten(1)], 1))], 1))
         return f, {a: head(f) for a, head in self.heads.items()}, self.travel(f).squeeze(1)
 
 
@@ -136,10 +152,12 @@ def speed_band(travel: np.ndarray) -> np.ndarray:
 def _loss(out, attributes, travel: np.ndarray) -> torch.Tensor:
     _, logits, predicted = out
     loss = sum(
-        nn.functional.cross_entropy(logits[a], torch.tensor([_DOMAINS[a].index(getattr(x, a)) for x in attributes]))
+        nn.functional.cross_entropy(logits[a], torch.tensor([DOMAINS[a].index(getattr(x, a)) for x in attributes]))
         for a in CLASSES
     )
-    return loss + nn.functional.smooth_l1_loss(predicted, torch.from_numpy(100 * travel).float())
+    timed = torch.tensor([x.motion in HAS_SPEED for x in attributes])  # the distance of a turn means nothing
+    error = nn.functional.smooth_l1_loss(predicted, torch.from_numpy(100 * travel).float(), reduction="none")
+    return loss + (error * timed).sum() / timed.sum().clamp(min=1)
 
 
 @torch.no_grad()
@@ -152,8 +170,9 @@ def predict(net: AttributeNet, videos: np.ndarray, batch: int = 128) -> tuple[np
         f, logits, travel = net(to_model_range(videos[lo : lo + batch]))
         feats.append(f.numpy())
         for a in CLASSES:
-            names[a].append(np.asarray(_DOMAINS[a])[logits[a].argmax(1).numpy()])
-        names["speed"].append(speed_band(travel.numpy() / 100))
+            names[a].append(np.asarray(DOMAINS[a])[logits[a].argmax(1).numpy()])
+        timed = np.isin(names["motion"][-1], HAS_SPEED)
+        names["speed"].append(np.where(timed, speed_band(travel.numpy() / 100), "normal"))
     return np.concatenate(feats), {a: np.concatenate(v) for a, v in names.items()}
 
 
@@ -165,7 +184,7 @@ def accuracy(net: AttributeNet, source: ClipSource, n: int, rng: np.random.Gener
 
 
 @one_thread()
-def train(preset: Preset, video: VideoConfig, config: TrainConfig = TrainConfig(), progress: bool = True) -> tuple[AttributeNet, dict]:
+def train(preset: Preset, video: VideoConfig, config: ClassifierConfig = ClassifierConfig(), progress: bool = True) -> tuple[AttributeNet, dict]:
     """Train on clips rendered on the fly from every combination of the preset; returns the net
     and its meta (real-clip accuracy per head, training time)."""
     from tqdm.auto import tqdm
@@ -205,7 +224,7 @@ def _recalibrate(net: AttributeNet, source: ClipSource, rng: np.random.Generator
     net.eval()
 
 
-def cache_key(preset: Preset, video: VideoConfig, config: TrainConfig) -> dict:
+def cache_key(preset: Preset, video: VideoConfig, config: ClassifierConfig) -> dict:
     """Everything the trained weights depend on; its hash names the cache entry."""
     combos = [a.to_json() for a in preset.combinations()]
     return {
@@ -222,13 +241,13 @@ def load_or_train(
     preset: Preset,
     video: VideoConfig,
     cache_dir: str | Path = DEFAULT_CACHE,
-    config: TrainConfig = TrainConfig(),
+    config: ClassifierConfig = ClassifierConfig(),
     progress: bool = True,
 ) -> tuple[AttributeNet, dict]:
     """The cached judge for (preset, video, recipe), trained and cached on first use.
 
-    Weights are safetensors, meta is JSON, both written atomically; meta is written last, so a
-    half-written entry is retrained rather than loaded."""
+    Weights are safetensors, meta is JSON with the weights' SHA-256, both written atomically;
+    meta is written last, so a half-written entry is retrained rather than loaded."""
     from safetensors.torch import save
 
     key = json.loads(json.dumps(cache_key(preset, video, config)))  # as it reads back from meta.json
@@ -239,16 +258,16 @@ def load_or_train(
     if meta is not None:
         return net.eval(), {**meta, "cached": True}
     net, meta = train(preset, video, config, progress)
-    meta = {"key": key, **meta}
     with atomic_write(folder / "weights.safetensors") as f:
         f.write(save({k: v.contiguous() for k, v in net.state_dict().items()}))
+    meta = {"key": key, "weights_sha256": sha256(folder / "weights.safetensors"), **meta}
     write_json(folder / "meta.json", meta)
     return net.eval(), {**meta, "cached": False}
 
 
 def _cached(folder: Path, key: dict, net: AttributeNet) -> dict | None:
     """The entry's meta with its weights loaded into net, or None: missing, stale, or damaged
-    (a cache is retrained and replaced, never a reason to stop)."""
+    (a cache is retrained and replaced, never a reason to stop; damage gets a one-line notice)."""
     from safetensors.torch import load_file
 
     weights, meta_path = folder / "weights.safetensors", folder / "meta.json"
@@ -258,11 +277,13 @@ def _cached(folder: Path, key: dict, net: AttributeNet) -> dict | None:
         meta = read_json(meta_path, "classifier meta")
         if meta.get("key") != key:
             return None
+        if meta.get("weights_sha256") != sha256(weights):
+            raise ValueError("its weights do not match their checksum")
         net.load_state_dict(load_file(weights))
         return meta
     except Exception as e:  # safetensors and torch raise their own types for damaged files
-        print(f"text2video: the cached judge in {folder} does not load ({type(e).__name__}); training it again",
-              file=sys.stderr)
+        why = str(e).splitlines()[0][:120] if isinstance(e, ValueError) else type(e).__name__
+        print(f"text2video: the cached judge in {folder} does not load ({why}); training it again", file=sys.stderr)
         return None
 
 

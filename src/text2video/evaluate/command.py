@@ -16,7 +16,7 @@ def add_parser(subparsers) -> None:
     source = e.add_mutually_exclusive_group(required=True)
     source.add_argument("--real", action="store_true", help="score real clips rendered from each prompt (sanity run)")
     source.add_argument("--model", metavar="DIR", help="score the model saved in DIR (reads DIR/config.json)")
-    e.add_argument("--preset", help="circles or shapes (default: the model's preset, else circles)")
+    e.add_argument("--preset", help="circles, shapes or patterns (default: the model's preset, else circles)")
     e.add_argument("--prompts", nargs="+", metavar="PROMPT", help="evaluate only these prompts of the preset")
     e.add_argument("--max-prompts", type=int, default=16, metavar="K",
                    help="without --prompts: all prompts if at most K, else K of them, half held-out (0: all)")
@@ -86,7 +86,7 @@ def run(args) -> int:
         preset = get_preset(name)
     evaluation = pipeline.evaluate(
         generate, preset, args.prompts, args.n, args.seed, video, split, args.max_prompts,
-        None if args.no_classifier else classifier.TrainConfig(), args.cache_dir,
+        None if args.no_classifier else classifier.ClassifierConfig(), args.cache_dir,
     )
     evaluation.report["source"] = "real" if args.real else str(args.model)
     print(report.format_table(evaluation.report))

@@ -17,6 +17,7 @@ import numpy as np
 from ..data import ClipSource
 from ..errors import UserError
 from ..presets import Preset, Split
+from ..grammar import tokenize
 from ..synth import ATTRIBUTES, Attributes, VideoConfig, parse_prompt
 from . import analytic, classifier, diversity
 
@@ -41,7 +42,7 @@ def resolve_prompts(preset: Preset, prompts: list[str] | None, split: Split | No
     fixed sample of half seen and half held-out prompts."""
     split = split or preset.holdout
     train, held = preset.partition(split)
-    cases = [Case(preset.prompt(a), a, a in held) for a in train + held]
+    cases = [Case(p, a, a in held) for a in train + held for p in preset.prompts(a)]
     if prompts is None:
         if 0 < max_prompts < len(cases):
             rng = np.random.default_rng(seed)
@@ -55,7 +56,9 @@ def resolve_prompts(preset: Preset, prompts: list[str] | None, split: Split | No
     chosen = []
     for text in dict.fromkeys(prompts):
         said = set(parse_prompt(text).items())
-        match = [c for c in cases if set(parse_prompt(c.prompt).items()) <= said <= set(c.attributes.to_json().items())]
+        exact = [c for c in cases if tokenize(c.prompt) == tokenize(text)]  # the phrasing asked, if the preset has it
+        match = exact or list({c.attributes: c for c in reversed(cases)
+                               if set(parse_prompt(c.prompt).items()) <= said <= set(c.attributes.to_json().items())}.values())
         if len(match) != 1:
             raise UserError(
                 f"prompt {text!r} is not a prompt of preset {preset.name!r}, whose prompts say "
@@ -110,7 +113,7 @@ def evaluate(
     video: VideoConfig = VideoConfig(),
     split: Split | None = None,
     max_prompts: int = 16,
-    judge: classifier.TrainConfig | None = classifier.TrainConfig(),
+    judge: classifier.ClassifierConfig | None = classifier.ClassifierConfig(),
     cache_dir: str | Path = classifier.DEFAULT_CACHE,
     progress: bool = True,
 ) -> Evaluation:
