@@ -26,7 +26,7 @@ def main():
     p.add_argument("--minutes", type=float, required=True)
     p.add_argument("--every", type=float, default=2.0, help="minutes of training between evaluations")
     p.add_argument("--preset", default="cpu")
-    p.add_argument("--design", help="override the preset's generator design")
+    p.add_argument("--design", choices=("tutorial",), help="the tutorial preset at --preset's sizes and batch")
     p.add_argument("--data", default="circles")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--n", type=int, default=64, help="clips per prompt")
@@ -34,8 +34,11 @@ def main():
     p.add_argument("--out", default="runs/curve")
     args = p.parse_args()
 
-    overrides = {"design": args.design} if args.design else {}
-    trainer = Trainer(get_config(args.preset, **overrides), args.data, args.out, seed=args.seed)
+    cfg = get_config(args.preset)
+    if args.design:
+        sizes = ("frames", "size", "core", "hidden", "g_channels", "d_channels", "up_channels")
+        cfg = get_config(args.design, batch_size=cfg.batch_size, **{k: getattr(cfg.model, k) for k in sizes})
+    trainer = Trainer(cfg, args.data, args.out, seed=args.seed)
     print(f"{'minutes':>7} {'steps':>6} {'seen':>6} {'heldout':>7} {'spread':>6}")
     points, t = [], 0.0
     while t < args.minutes - 1e-9:
