@@ -254,7 +254,8 @@ class RealClips:
         """Steps of `batch_size` clips (the global batch) that make `epochs` passes over the dataset."""
         if self.dataset is None:
             raise UserError(f"--epochs counts passes over a dataset directory, and preset {self.preset.name!r} "
-                            "renders new clips every step: give --steps or --minutes, or make a dataset with make-dataset")
+                            "renders new clips every step: give --steps or --minutes, or make a dataset with "
+                            "make-dataset")
         if not epochs > 0:
             raise UserError(f"epochs must be a positive number, got {epochs}")
         return max(1, math.ceil(epochs * len(self.dataset) / batch_size))
