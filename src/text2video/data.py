@@ -250,15 +250,19 @@ class RealClips:
         prompts = self.prompts + ClipSource(self.preset, "heldout", self.source.video, self.split).prompts
         return prompts[:: max(1, len(prompts) // n)][:n]
 
-    def steps_for(self, epochs: float, batch_size: int) -> int:
-        """Steps of `batch_size` clips (the global batch) that make `epochs` passes over the dataset."""
+    def last_step(self, steps: int | None, epochs: float | None, batch_size: int) -> int | None:
+        """The step training ends at: `steps`, or sooner where `epochs` passes over the dataset in
+        batches of `batch_size` clips (the global batch) end first; None when neither is given."""
+        if epochs is None:
+            return steps
         if self.dataset is None:
             raise UserError(f"--epochs counts passes over a dataset directory, and preset {self.preset.name!r} "
                             "renders new clips every step: give --steps or --minutes, or make a dataset with "
                             "make-dataset")
         if not epochs > 0:
             raise UserError(f"epochs must be a positive number, got {epochs}")
-        return max(1, math.ceil(epochs * len(self.dataset) / batch_size))
+        by_epochs = max(1, math.ceil(epochs * len(self.dataset) / batch_size))
+        return by_epochs if steps is None else min(steps, by_epochs)
 
     def epoch_order(self, epoch: int) -> np.ndarray:
         if epoch not in self._orders:

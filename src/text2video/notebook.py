@@ -104,9 +104,7 @@ def train_live(trainer, steps: int | None = None, minutes: float | None = None, 
 
     if steps is None and minutes is None and epochs is None:
         raise UserError("give a training length: steps=N, minutes=M or epochs=E")
-    if epochs is not None:
-        by_epochs = trainer.real.steps_for(epochs, trainer.cfg.batch_size)
-        steps = by_epochs if steps is None else min(steps, by_epochs)
+    steps = trainer.real.last_step(steps, epochs, trainer.cfg.batch_size)
     if every <= 0:
         raise UserError(f"every must be a positive number of steps, got {every}")
     budget = math.inf if minutes is None else minutes * 60

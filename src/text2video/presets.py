@@ -176,7 +176,7 @@ def trained_words(config: dict) -> list[str] | None:
     if name not in PRESETS:
         return None
     train, _ = PRESETS[name].partition(split)
-    return sorted({w for a in train for w in tokenize(PRESETS[name].prompt(a))})
+    return sorted({w for a in train for p in PRESETS[name].prompts(a) for w in tokenize(p)})
 
 
 def get_preset(name: str) -> Preset:

@@ -38,7 +38,7 @@ class VideoModel:
 
     def check(self, prompt: str) -> None:
         """A UserError naming the first word of `prompt` that this model was not trained on."""
-        unknown = [w for w in tokenize(prompt) if self.known is not None and w not in self.known]
+        unknown = [] if self.known is None else [w for w in tokenize(prompt) if w not in self.known]
         if unknown:
             raise UserError(f"this model was not trained on the word {unknown[0]!r} (in {prompt!r}); "
                             f"the words it knows: {', '.join(self.known)}")

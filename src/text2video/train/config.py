@@ -107,7 +107,8 @@ class TrainConfig:
 
 
 # Deleted options, with the value at which they did nothing (docs/HISTORY.md: what each taught).
-REMOVED = {"image_path": False, "window_text": False, "diversity": 0.0, "r1": 0.0, "d_lr_scale": 1.0, "path_lr_scale": 1.0}
+REMOVED = {"image_path": False, "window_text": False, "diversity": 0.0, "r1": 0.0, "d_lr_scale": 1.0,
+           "path_lr_scale": 1.0}
 
 
 CPU = TrainConfig()

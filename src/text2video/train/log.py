@@ -24,7 +24,8 @@ def trim_log(path: Path, step: int) -> None:
 
 def write_row(log, step: int, seconds: float, stats: dict) -> None:
     """One row of log.jsonl: the step, the training time so far and the step's losses."""
-    log.write(json.dumps({"step": step, "seconds": round(seconds, 2), **{k: round(v, 4) for k, v in stats.items()}}) + "\n")
+    row = {"step": step, "seconds": round(seconds, 2), **{k: round(v, 4) for k, v in stats.items()}}
+    log.write(json.dumps(row) + "\n")
     log.flush()
 
 

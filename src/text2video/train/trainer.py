@@ -294,9 +294,7 @@ class Trainer:
 
         if steps is None and minutes is None and epochs is None:
             raise UserError("give a training length: --steps N, --minutes M or --epochs E")
-        if epochs is not None:
-            by_epochs = self.real.steps_for(epochs, self.cfg.batch_size)
-            steps = by_epochs if steps is None else min(steps, by_epochs)
+        steps = self.real.last_step(steps, epochs, self.cfg.batch_size)
         main = self.dist.main
         if main:
             self.out.mkdir(parents=True, exist_ok=True)
