@@ -67,28 +67,36 @@ def cmd_render(args) -> int:
     return 0
 
 
-def _write_file(clips, out: str, scale: int, fps: float):
-    """clips (N, T, H, W, 3) to one file: an .npy holds them as they are, a video tiles them in a grid."""
+def _write_file(clips, out: str, scale: int, fps: float, labels: list[str] | None = None, columns: int | None = None):
+    """clips (N, T, H, W, 3) to one file: an .npy holds them as they are, a video tiles them in a grid,
+    each clip under its label if `labels` are given."""
     from pathlib import Path
 
-    from .video_io import grid, save_video, upscale
+    from .video_io import captioned, grid, save_video, upscale
 
     if Path(out).suffix.lower() == ".npy":
         return save_video(out, upscale(clips, scale), fps)
+    if labels:
+        return save_video(out, grid(captioned(upscale(clips, scale), labels), columns), fps)
     return save_video(out, upscale(grid(clips) if len(clips) > 1 else clips[0], scale), fps)
 
 
 def _write_clips(clips, args) -> list:
-    """One file (--out, as _write_file) or one file per clip (--out-dir); returns the paths written."""
+    """One file (--out, as _write_file; several prompts: a labelled grid, a row of --num-samples clips
+    per prompt) or one file per clip (--out-dir); returns the paths written."""
     from pathlib import Path
 
     from .video_io import save_video, upscale
 
+    n = args.num_samples
+    prompts = [p for p in args.prompt for _ in range(n)]
     if args.out_dir:
-        stem = "_".join(args.prompt.split())  # no tabs or newlines in file names
-        return [save_video(Path(args.out_dir) / f"{stem}_{i}{args.ext}", upscale(c, args.scale), args.fps)
-                for i, c in enumerate(clips)]
-    return [_write_file(clips, args.out, args.scale, args.fps)]
+        stems = ["_".join(p.split()) for p in prompts]  # no tabs or newlines in file names
+        return [save_video(Path(args.out_dir) / f"{stem}_{i % n}{args.ext}", upscale(c, args.scale), args.fps)
+                for i, (stem, c) in enumerate(zip(stems, clips))]
+    if len(args.prompt) == 1:
+        return [_write_file(clips, args.out, args.scale, args.fps)]
+    return [_write_file(clips, args.out, args.scale, args.fps, prompts, n if n > 1 else None)]
 
 
 def cmd_generate(args) -> int:
@@ -108,7 +116,7 @@ def cmd_generate(args) -> int:
     # a core (bench/generate_speed.py: 190 ms a clip on two threads of the busy 2-core machine).
     torch.set_num_threads(1)
     model = load(args.model)
-    clips = model.generate([args.prompt], n=args.num_samples, seed=args.seed)
+    clips = model.generate(args.prompt, n=args.num_samples, seed=args.seed)
     for path in _write_clips(clips, args):
         print(path)
     return 0
@@ -198,10 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--size", type=_positive, default=64)
     r.set_defaults(run=cmd_render)
 
-    g = sub.add_parser("generate", help="make clips of a prompt with a trained model")
-    g.add_argument("prompt", help="e.g. 'circle moving up-right'")
+    g = sub.add_parser("generate", help="make clips of prompts with a trained model")
+    g.add_argument("prompt", nargs="+", help="e.g. 'circle moving up-right'; several: a labelled grid, a row each")
     g.add_argument("--model", default="model/circles", help="model or run directory (default model/circles)")
-    g.add_argument("--num-samples", type=int, default=1, help=f"clips to make, 1 to {MAX_SAMPLES} (default 1)")
+    g.add_argument("--num-samples", type=int, default=1, help=f"clips a prompt, 1 to {MAX_SAMPLES} (default 1)")
     g.add_argument("--seed", type=_seed, default=0)
     out = g.add_mutually_exclusive_group(required=True)
     out.add_argument("--out", help="one file, clips in a grid: .gif, .mp4, .avi or .npy")

@@ -31,6 +31,29 @@ def grid(videos: np.ndarray, columns: int | None = None, pad: int = 1) -> np.nda
     return rearrange(padded, "(r c) t h w ch -> t (r h) (c w) ch", r=rows, c=columns)
 
 
+def captioned(videos: np.ndarray, labels: list[str], lines: int = 3) -> np.ndarray:
+    """(N, T, H, W, 3) clips -> (N, T, H + strip, W, 3): each clip under its label, wrapped onto up
+    to `lines` lines of white text on black (OpenCV's Hershey font, so no font files are needed)."""
+    import cv2
+
+    n, _, _, w, _ = videos.shape
+    if len(labels) != n:
+        raise UserError(f"captioned needs one label per clip: {n} clips, {len(labels)} labels")
+    font, size, thick = cv2.FONT_HERSHEY_SIMPLEX, 0.3, 1
+    line_h = cv2.getTextSize("Ag", font, size, thick)[0][1] + 5
+    strips = np.zeros((n, line_h * lines + 2, w, 3), np.uint8)
+    for strip, label in zip(strips, labels):
+        rows, words = [], label.split()
+        for word in words:  # greedy wrapping: as many words on a line as fit the clip's width
+            if rows and cv2.getTextSize(f"{rows[-1]} {word}", font, size, thick)[0][0] <= w - 4:
+                rows[-1] = f"{rows[-1]} {word}"
+            else:
+                rows.append(word)
+        for i, row in enumerate(rows[:lines]):
+            cv2.putText(strip, row, (2, line_h * (i + 1)), font, size, (255, 255, 255), thick, cv2.LINE_AA)
+    return np.concatenate([np.broadcast_to(strips[:, None], (n, videos.shape[1], *strips.shape[1:])), videos], 2)
+
+
 def upscale(video: np.ndarray, scale: int) -> np.ndarray:
     """Nearest-neighbour upscaling of (..., H, W, 3) for viewing."""
     if scale < 1:

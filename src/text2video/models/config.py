@@ -14,7 +14,9 @@ LOOKS = ("conv", "polygon")  # how the sprite design draws its sprite: ModelConf
 # can draw a square (sides at 0, 90, 180, 270), an upright triangle (90, 210, 330) and a circle to
 # within 1% of its area (a 24-gon), but as well any other convex polygon with sides at those angles.
 FACETS = 24
-PATHS = ("fold", "free")  # "free": unbounded, what models trained before the fold path use
+# "motion": a pose per frame from models.motion; "fold": a straight path whose middle and length a
+# triangle wave bounds; "free": unbounded, what models trained before the fold path use
+PATHS = ("motion", "fold", "free")
 
 
 @dataclass(frozen=True)

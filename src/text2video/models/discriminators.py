@@ -54,10 +54,10 @@ class VideoDiscriminator(nn.Module):
     A second head names the prompt's words from the clip alone (as in AC-GAN): a dense signal
     per word, so "up" and "right" are each learned and can be asked for together."""
 
-    def __init__(self, cfg: ModelConfig, vocab_size: int):
+    def __init__(self, cfg: ModelConfig, vocab_size: int, side: int | None = None):
         super().__init__()
         t = cfg.frames
-        self.tower = ConvTower(3 * t + 3 * (t - 1), cfg.d_channels * 2, cfg.core)
+        self.tower = ConvTower(3 * t + 3 * (t - 1), cfg.d_channels * 2, side or cfg.core)
         self.text = TextEncoder(vocab_size, cfg.text_dim)
         self.out = spectral_norm(nn.Linear(self.tower.features, 1))
         self.project = nn.Linear(cfg.text_dim, self.tower.features)
@@ -73,6 +73,14 @@ class VideoDiscriminator(nn.Module):
 
     def forward(self, video: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         return self.score(self.features(video), ids)
+
+
+def centred_clips(video: torch.Tensor, side: int) -> torch.Tensor:
+    """(B, 3, T, H, W) clips -> (B, 3, T, side, side): every frame's window centred on its object
+    (centred_crops), so a small video discriminator sees the object turn and grow at full size."""
+    t = video.shape[2]
+    crops = centred_crops(rearrange(video, "b c t h w -> (b t) c h w"), side)
+    return rearrange(crops, "(b t) c h w -> b c t h w", t=t)
 
 
 def bag_of_words(ids: torch.Tensor, vocab_size: int) -> torch.Tensor:

@@ -1,5 +1,6 @@
-"""The generators: the SpritePathGenerator (a look drawn once and moved along a straight path) and
-the tutorial's per-frame design kept as a baseline; make_generator picks one by ModelConfig.design."""
+"""The generators: the SpritePathGenerator (a look drawn once and placed in every frame, along a
+straight path or at the motion module's pose) and the tutorial's per-frame design kept as a
+baseline; make_generator picks one by ModelConfig.design."""
 from __future__ import annotations
 
 import math
@@ -11,17 +12,7 @@ from torch import nn
 
 from ..text import TextEncoder
 from .config import FACETS, ModelConfig
-
-
-def fold(x: torch.Tensor) -> torch.Tensor:
-    """x folded into [-1, 1] as a triangle wave: x itself on [-1, 1], and its slope is +-1
-    everywhere, so a value pushed past an end turns back instead of sinking into a flat tail."""
-    return (torch.remainder(x - 1, 4) - 2).abs() - 1
-
-
-# Furthest the fold path's centre goes from the middle, in half-sides: where real clips put a medium
-# shape's centre (0.83) and a small one's (0.87) when its path ends at an edge.
-INSIDE = 0.85
+from .motion import INSIDE, MotionNet, fold
 
 
 def pixel_centres(n: int, device=None, dtype=None) -> torch.Tensor:
@@ -74,13 +65,15 @@ class SpritePathGenerator(nn.Module):
         c = cfg.g_channels
         # one encoder for the look and one for the path: each can learn to ignore the other's words
         self.text = TextEncoder(vocab_size, cfg.text_dim, init_std=cfg.look_word_std)
-        self.path_text = TextEncoder(vocab_size, cfg.text_dim, pool="mean")
+        if cfg.path != "motion":
+            self.path_text = TextEncoder(vocab_size, cfg.text_dim, pool="mean")
         u = pixel_centres(sprite)  # in sprite half-widths
         if cfg.look == "polygon":
             self.look = mlp(cfg.z_content + cfg.text_dim, cfg.hidden, cfg.hidden, 3 + FACETS)  # colour, sides
             angle = torch.arange(FACETS) * (2 * math.pi / FACETS)
             self.register_buffer("normal", torch.stack([angle.cos(), angle.sin()], 1), persistent=False)  # x right, y down
             where = torch.stack(torch.broadcast_tensors(u[None, :], u[:, None]), -1) * (sprite / 2)  # (S, S, 2) pixels
+            self.register_buffer("where", where, persistent=False)
             self.register_buffer("reach", where @ self.normal.T, persistent=False)  # (S, S, FACETS): along each normal
         else:
             self.look = mlp(cfg.z_content + cfg.text_dim, cfg.hidden, c * start * start)
@@ -90,7 +83,10 @@ class SpritePathGenerator(nn.Module):
                 c, side = c // 2, side * 2
             self.blocks = nn.Sequential(*blocks)
             self.to_rgba = nn.Conv2d(c + 2, 4, 3, padding=1)
-        self.path = mlp(cfg.z_content + cfg.z_motion + cfg.text_dim, cfg.hidden, cfg.hidden, 4)
+        if cfg.path == "motion":
+            self.motion = MotionNet(cfg, vocab_size)
+        else:
+            self.path = mlp(cfg.z_content + cfg.z_motion + cfg.text_dim, cfg.hidden, cfg.hidden, 4)
         self.register_buffer("times", torch.linspace(0, 1, cfg.frames), persistent=False)
         ramp = (torch.arange(sprite) + 0.5).clamp(max=sprite - torch.arange(sprite) - 0.5)  # distance to the edge
         edge = (ramp - 0.5).clamp(0, 1)  # 0 on the outermost pixels, 1 from the second ring in
@@ -125,22 +121,33 @@ class SpritePathGenerator(nn.Module):
         rgb = torch.tanh(p[:, :3])[:, :, None, None].expand(-1, -1, s, s)
         return torch.cat([rgb, self.polygon_alpha(p, shift)], 1)
 
-    def polygon_alpha(self, p: torch.Tensor, shift: torch.Tensor | None = None) -> torch.Tensor:
+    def polygon_alpha(self, p: torch.Tensor, shift: torch.Tensor | None = None,
+                      turn: torch.Tensor | None = None) -> torch.Tensor:
         """(N, 3 + FACETS) logits -> (N, 1, S, S) the polygon's alpha, anti-aliased as the data's
         shapes are (the signed distance to its nearest side, clamped over a pixel), its middle
-        `shift` (N, 2) pixels off the sprite's middle if given. Side i lies d_i from the middle
-        along its normal, d_i in (0, 1) of the sprite's half-width."""
+        `shift` (N, 2) pixels off the sprite's middle if given, grown and turned by `turn` (N, 2):
+        (log-scale, angle) if given. Side i lies d_i from the middle along its normal, d_i in
+        (0, 1) of the sprite's half-width."""
         s = self.reach.shape[0]
         d = torch.sigmoid(p[:, 3:]) * (s / 2 - 1)  # in pixels; the outermost ring stays clear (window)
+        normal, reach = self.normal, self.reach
+        if turn is not None:
+            d = (d * turn[:, :1].exp()).clamp(max=s / 2 - 1)
+            angle = turn[:, 1:] + torch.arange(FACETS, device=p.device) * (2 * math.pi / FACETS)  # (N, FACETS)
+            normal = torch.stack([angle.cos(), angle.sin()], -1)  # (N, FACETS, 2)
+            reach = torch.einsum("yxk,nfk->nyxf", self.where, normal)
         if shift is not None:
-            d = d + shift @ self.normal.T
-        gap = d[:, None, None, :] - self.reach  # (N, S, S, FACETS): how far inside each side a pixel is
+            d = d + ((shift[:, None] * normal).sum(-1) if turn is not None else shift @ self.normal.T)
+        gap = d[:, None, None, :] - reach  # (N, S, S, FACETS): how far inside each side a pixel is
         margin = gap.min(-1).values[:, None]  # inside the nearest side (min over the last dim: 3x faster than amin, profiled)
         return (margin + 0.5).clamp(0, 1) * self.window
 
     def place(self, z: torch.Tensor, ids: torch.Tensor, sprite: torch.Tensor) -> torch.Tensor:
-        """(B, T, 2) the path of `sprite` (parts); the sprite only shifts it, with cfg.centre."""
+        """(B, T, 2) the path of `sprite` (parts), or with path="motion" (B, T, 4) its pose (x, y,
+        log-scale, angle) in every frame; the sprite only shifts it, with cfg.centre."""
         cfg = self.cfg
+        if cfg.path == "motion":
+            return self.anchor(self.motion(z, ids), sprite)
         p = self.path(torch.cat([z, self.path_text(ids)], 1))
         if cfg.path == "free":
             path = torch.tanh(p[:, :2])[:, None] + self.times[None, :, None] * p[:, None, 2:]
@@ -155,10 +162,17 @@ class SpritePathGenerator(nn.Module):
 
     def anchor(self, places: torch.Tensor, sprite: torch.Tensor) -> torch.Tensor:
         """(B, K, 2) where the sprite's middle goes for what the path places (its middle, or with
-        cfg.centre its centre of mass) to land on `places` (B, K, 2), in frame units [-1, 1]."""
-        if self.cfg.centre:
-            return places - self.span * self.centre_of(self.mass(sprite))[:, None]
-        return places
+        cfg.centre its centre of mass) to land on `places` (B, K, 2), in frame units [-1, 1]; poses
+        (B, K, 4) keep their log-scale and angle."""
+        if not self.cfg.centre:
+            return places
+        offset = self.span * self.centre_of(self.mass(sprite))[:, None]  # (B, 1, 2)
+        if places.shape[-1] == 2:
+            return places - offset
+        # the sprite turns and grows about its centre of mass: its offset turns and grows with it
+        cos, sin, scale = places[..., 3:].cos(), places[..., 3:].sin(), places[..., 2:3].exp()
+        turned = torch.cat([cos * offset[..., :1] - sin * offset[..., 1:], sin * offset[..., :1] + cos * offset[..., 1:]], -1)
+        return torch.cat([places[..., :2] - scale * turned, places[..., 2:]], -1)
 
     def mass(self, sprite: torch.Tensor) -> torch.Tensor:
         """(B, 4, S, S) sprite (or the polygon look's (B, 3 + FACETS)) -> (B, 1, S, S) the alpha
@@ -181,11 +195,15 @@ class SpritePathGenerator(nn.Module):
         The polygon look's sprite (B, 3 + FACETS) is drawn anew for every frame with the sub-pixel
         part of its position, and pasted on whole pixels: nothing resamples (blurs) it."""
         t, side, scale = pos.shape[1], self.side, 1 / self.span
+        turn = rearrange(pos[..., 2:], "b t k -> (b t) k") if pos.shape[-1] == 4 else None  # (log-scale, angle)
         if sprite.dim() == 2:
-            px = rearrange(pos + 1, "b t k -> (b t) k") * (side / 2)  # from the frame's corner, in pixels
+            px = rearrange(pos[..., :2] + 1, "b t k -> (b t) k") * (side / 2)  # from the frame's corner, in pixels
             whole = px.detach().round()  # the sprite's middle there puts its pixels on frame pixels
-            alpha = self.paste(self.polygon_alpha(sprite.repeat_interleave(t, 0), px - whole), whole.long())
+            alpha = self.paste(self.polygon_alpha(sprite.repeat_interleave(t, 0), px - whole, turn), whole.long())
             rgb = torch.tanh(sprite[:, :3]).repeat_interleave(t, 0)[:, :, None, None]
+        elif turn is not None:
+            frames = F.grid_sample(sprite.repeat_interleave(t, 0), self.turned_grid(pos), align_corners=False)
+            rgb, alpha = frames[:, :3], frames[:, 3:]
         else:
             # the grid F.affine_grid makes for a scale and a shift, bit for bit (its pixel centres, its
             # order of operations), without its batched matrix product (7% of a training step, profiled)
@@ -197,6 +215,16 @@ class SpritePathGenerator(nn.Module):
             rgb, alpha = frames[:, :3], frames[:, 3:]
         video = alpha * rgb + (alpha - 1)  # over a black (-1) background
         return rearrange(video, "(b t) c h w -> b c t h w", t=t)
+
+    def turned_grid(self, pose: torch.Tensor) -> torch.Tensor:
+        """(B, T, 4) poses -> (B*T, H, W, 2) where each frame pixel reads the sprite: its offset from
+        the sprite's place, turned back by the angle (clockwise on screen) and shrunk by the scale."""
+        u = torch.linspace(-1, 1, self.side, device=pose.device, dtype=pose.dtype) * (self.side - 1) / self.side
+        x, y, grow, angle = rearrange(pose, "b t k -> k (b t) 1 1").unbind(0)
+        dx, dy = u[None, None, :] - x, u[None, :, None] - y  # (B*T, 1, W), (B*T, H, 1)
+        zoom = 1 / (self.span * grow.exp())
+        cos, sin = angle.cos() * zoom, angle.sin() * zoom
+        return torch.stack(torch.broadcast_tensors(cos * dx + sin * dy, cos * dy - sin * dx), -1)
 
     def paste(self, sprites: torch.Tensor, middle: torch.Tensor) -> torch.Tensor:
         """(N, C, S, S) sprites with their middles on whole pixels `middle` (N, 2) (x, y) ->

@@ -45,6 +45,9 @@ class TrainConfig:
     window_words: float = 0.0
     # weight of its realism score; 0 with window_words: an auxiliary classifier of the object's words
     window_real: float = 1.0
+    # >0: a second video discriminator judges clips of windows this wide that follow the object at
+    # full size, where a turn shows (at the core side a rotating circle's mark is a pixel)
+    video_window: int = 0
     mismatch: bool = True  # (real clip, wrong prompt) pairs count as fakes
     words: float = 1.0  # weight of the word-naming head of the video discriminator (AC-GAN style)
     ema: float = 0.995  # ship a moving average of the generator; 0: the live one
@@ -65,13 +68,17 @@ class TrainConfig:
         if self.window and not (8 <= self.window <= self.model.size and self.window & (self.window - 1) == 0):
             raise UserError(f"window must be 0 or a power of two from 8 to the frame size {self.model.size}, "
                             f"got {self.window}")
+        if self.video_window and not (8 <= self.video_window <= self.model.size
+                                      and self.video_window & (self.video_window - 1) == 0):
+            raise UserError(f"video_window must be 0 or a power of two from 8 to the frame size {self.model.size}, "
+                            f"got {self.video_window}")
         if self.window_words < 0 or (self.window_words and not self.window):
             raise UserError(f"window_words weighs the window discriminator's word head: a weight >= 0, with "
                             f"window > 0; got window_words={self.window_words}, window={self.window}")
         if self.window_real < 0 or (self.window and not (self.window_real or self.window_words)):
             raise UserError(f"window_real weighs the window discriminator's realism score: >= 0, and > 0 unless "
                             f"window_words is; got window_real={self.window_real}, window_words={self.window_words}")
-        for option, off in (("window", 0), ("image_look", False), ("video_path", False), ("path_after", 0)):
+        for option, off in (("window", 0), ("video_window", 0), ("image_look", False), ("video_path", False), ("path_after", 0)):
             if getattr(self, option) != off and self.model.design != "sprite":
                 raise UserError(f"{option} needs the sprite design, whose path can be held apart from its look; "
                                 f"got design {self.model.design!r}: set {option}={str(off).lower()}")

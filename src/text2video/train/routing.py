@@ -35,12 +35,16 @@ def still_frames(G: nn.Module, sprite: torch.Tensor, path: torch.Tensor | None, 
                  at: torch.Tensor | None = None) -> torch.Tensor:
     """k random frames a clip, redrawn with the path held still: (B*k, 3, H, W) whose gradient
     shapes the sprite only (through frames a look discriminator also moved the path: clips stopped
-    moving, or left the frame). `at` (B, k, 2): put the sprite there instead, in frame units."""
-    if at is None:
+    moving, or left the frame). `at` (B, k, 2): put the sprite there instead, in frame units; a
+    pose's log-scale and angle (path (B, T, 4)) are those of k random frames of the generator's."""
+    posed = path is not None and path.shape[-1] == 4
+    if at is None or posed:
         idx = pick_frames(*path.shape[:2], k, path.device)
-        at = path.detach().gather(1, idx[..., None].expand(-1, -1, 2))  # (B, k, 2)
+        pose = path.detach().gather(1, idx[..., None].expand(-1, -1, path.shape[-1]))  # (B, k, 2 or 4)
+    if at is None:
+        at = pose
     else:
-        at = G.anchor(at, sprite.detach())
+        at = G.anchor(torch.cat([at, pose[..., 2:]], -1) if posed else at, sprite.detach())
     return rearrange(G.render(sprite, at), "b c k h w -> (b k) c h w")
 
 

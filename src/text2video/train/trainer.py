@@ -19,7 +19,7 @@ from ..data import RealClips
 from ..distributed import Dist, pick_device
 from ..errors import UserError
 from ..files import write_json
-from ..models import (ImageDiscriminator, Upsampler, VideoDiscriminator, bag_of_words, centred_crops, downsample,
+from ..models import (ImageDiscriminator, Upsampler, VideoDiscriminator, bag_of_words, centred_clips, centred_crops, downsample,
                       make_generator)
 from ..presets import Split
 from ..synth import VideoConfig
@@ -74,14 +74,15 @@ class Trainer:
                                      words=cfg.image_words > 0).to(self.device)
         self.Dw = ImageDiscriminator(m, cfg.window, len(self.vocab),
                                      words=cfg.window_words > 0).to(self.device) if cfg.window else None
-        nets = [n for n in (self.G, self.U, self.Dv, self.Di, self.Dw) if n is not None]
+        self.Dt = VideoDiscriminator(m, len(self.vocab), cfg.video_window).to(self.device) if cfg.video_window else None
+        nets = [n for n in (self.G, self.U, self.Dv, self.Dt, self.Di, self.Dw) if n is not None]
         channels_last = self.device.type == "cuda" if channels_last is None else channels_last
         if channels_last:
             for net in nets:  # NHWC convs suit tensor cores; the same weights and state_dict keys
                 net.to(memory_format=torch.channels_last)
         self.dist.broadcast(nets)  # every rank starts from rank 0's weights
         self.dist.reseed(self.rng, seed)
-        critics = [p for d in (self.Dv, self.Di, self.Dw) if d is not None for p in d.parameters()]
+        critics = [p for d in (self.Dv, self.Dt, self.Di, self.Dw) if d is not None for p in d.parameters()]
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.opt_g = torch.optim.Adam([p for p in self.G.parameters() if p.requires_grad], cfg.lr, cfg.betas)
         self.opt_d = torch.optim.Adam(critics, cfg.lr, cfg.betas)
@@ -94,7 +95,7 @@ class Trainer:
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp and fp16)
         self.fixed_noise = torch.randn(4, *self.G.noise_shape, generator=torch.Generator().manual_seed(seed))
         if compile:  # in place: each module's __call__ is compiled, its state_dict keys stay as they are
-            for net in (self.G, self.U, self.Di, self.Dw, self.Dv and self.Dv.tower):
+            for net in (self.G, self.U, self.Di, self.Dw, self.Dv and self.Dv.tower, self.Dt and self.Dt.tower):
                 if net is not None:
                     net.compile()
 
@@ -105,7 +106,8 @@ class Trainer:
 
     @property
     def critics(self) -> dict:
-        nets = (("video_d", self.Dv), ("image_d", self.Di), ("window_d", self.Dw), ("generator_train", self.G))
+        nets = (("video_d", self.Dv), ("video_window_d", self.Dt), ("image_d", self.Di), ("window_d", self.Dw),
+                ("generator_train", self.G))
         return {k: v for k, v in nets if v is not None}
 
     @property
@@ -190,6 +192,15 @@ class Trainer:
         return Batch(real64, downsample(real64, cfg.model.size // cfg.model.core), prompts, wrong, ids, wrong_ids,
                      bag, ids.repeat_interleave(k, 0), bag.repeat_interleave(k, 0))
 
+    def video_critics(self, b: Batch, fake_full: torch.Tensor, fake: torch.Tensor, real: bool = True) -> list[tuple]:
+        """[(video discriminator, real clips (None unless `real`), generated clips)]: whole clips at
+        the core side, and with video_window windows that follow the object at full size."""
+        out = [(self.Dv, b.real, fake)] if self.Dv is not None else []
+        if self.Dt is not None:
+            w = self.cfg.video_window
+            out.append((self.Dt, centred_clips(b.real64, w) if real else None, centred_clips(fake_full, w)))
+        return out
+
     def discriminator_loss(self, b: Batch) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Every discriminator's loss, and where its real frames' objects are (look_at_real; else None)."""
         cfg, k, at = self.cfg, self.cfg.image_frames, None
@@ -202,10 +213,10 @@ class Trainer:
                     fake_full = self.G(self.noise(), b.ids)
                 fake = self.at_core(fake_full)
             loss = torch.zeros((), device=self.device)
-            if self.Dv is not None:
-                f_real, f_fake = self.Dv.features(b.real), self.Dv.features(fake)
+            for D, real, fake in self.video_critics(b, fake_full, fake):
+                f_real, f_fake = D.features(real), D.features(fake)
                 fakes = [(f_fake, b.ids)] + ([(f_real, b.wrong_ids)] if cfg.mismatch else [])
-                loss = loss + critic_loss(cfg.loss, self.Dv, (f_real, b.ids), fakes, words=cfg.words, bag=b.bag)
+                loss = loss + critic_loss(cfg.loss, D, (f_real, b.ids), fakes, words=cfg.words, bag=b.bag)
             if k:
                 frames_real = self.frames_for_image_d(b.real64, b.real, k)
                 if cfg.look_at_real:
@@ -239,9 +250,8 @@ class Trainer:
                                          still=self.Dw is not None or cfg.image_look)
             fake = self.at_core(fake_full) if moving else None
             loss = torch.zeros((), device=self.device)
-            if self.Dv is not None and moving:
-                loss = loss + fooling_loss(cfg.loss, self.Dv, (self.Dv.features(fake), b.ids), words=cfg.words,
-                                           bag=b.bag)
+            for D, _, fake in self.video_critics(b, fake_full, fake, real=False) if moving else ():
+                loss = loss + fooling_loss(cfg.loss, D, (D.features(fake), b.ids), words=cfg.words, bag=b.bag)
             if k:
                 frames = still if cfg.image_look else self.frames_for_image_d(fake_full, fake, k)
                 loss = loss + fooling_loss(cfg.loss, self.Di, (self.Di.features(frames), b.frame_ids),

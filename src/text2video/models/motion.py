@@ -1,0 +1,156 @@
+"""The motion module of the sprite design: a pose (x, y, log-scale, angle) for every frame, from
+the prompt's words and the motion noise, in one parametric family whose regimes are the grammar's
+motions; SpritePathGenerator draws its sprite at each pose.
+
+Each word holds a few learnt numbers, summed over the prompt: complement words (up, left,
+vertically, clockwise) a direction, an axis and a sense; motion, speed and size words (moving,
+bouncing, quickly) the magnitudes. Linear in the words, so "bouncing horizontally" is the bounce of
+"bouncing" along the axis of "horizontally" although the two never came together in training.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ..grammar import AXES, DIRECTIONS, MOTIONS, SENSES, SIZES, SPEEDS, grammar_words, tokenize
+from .config import ModelConfig
+
+# Furthest the path's centre goes from the middle, in half-sides: where real clips put a medium
+# shape's centre (0.83) and a small one's (0.87) when its path ends at an edge.
+INSIDE = 0.85
+EDGE_ROOM = 0.15  # how much nearer the middle the words may put the edge a bounce turns at
+TRAVEL = 1.6  # longest path over a clip, in half-sides (real: 1.5, "quickly")
+SWING = 0.8  # widest zigzag, in half-sides (real: 0.3 to 0.5)
+TURN = 2.5 * math.pi  # largest turn over a clip (real: half a turn to a whole one)
+GROWTH = 1.0  # largest change of log-scale over a clip (real: 0.46 to 0.63)
+SWINGS = (3.0, 7.5)  # half-periods of a zigzag over a clip: real ones turn every 2 to 5 frames of 16
+SPREAD = 0.3  # how far the noise moves a magnitude the words set, as a fraction of it: real bands are +-25%
+# Each word's numbers move this many times faster than Adam moves a weight: a direction or a regime
+# must turn round within a few hundred steps, and Adam's step is about lr whatever the gradient.
+PACE = 20.0
+# The regime the words set (before the sigmoid or tanh that bounds it), and where it starts:
+# paths of a middling length, a little swing, no turn, no growth, some bounce, a middling edge.
+REGIME = ("travel", "swing", "turn", "growth", "bounce", "edge")
+START = (0.0, -1.5, -3.0, 0.0, -1.0, 0.0)
+# What the noise sets: each magnitude's spread (4), when a bounce meets the edge, the zigzag's rate
+# and phase, the first angle, the middle (2).
+VARIED = 4 + 5 + 1
+
+
+def fold(x: torch.Tensor) -> torch.Tensor:
+    """x folded into [-1, 1] as a triangle wave: x itself on [-1, 1], and its slope is +-1
+    everywhere, so a value pushed past an end turns back instead of sinking into a flat tail."""
+    return (torch.remainder(x - 1, 4) - 2).abs() - 1
+
+
+def triangle(x: torch.Tensor) -> torch.Tensor:
+    """A triangle wave of period 2 from 0 to 1: 1 at even x, 0 at odd x, straight between."""
+    return (torch.remainder(x, 2) - 1).abs()
+
+
+# The roles a word may play in the motion module, by what the grammar says it is.
+ROLES = {"direction": 1, "axis": 2, "sense": 3, "manner": 4}
+
+
+def word_roles(vocab_size: int) -> torch.Tensor:
+    """(vocab_size,) the role of each word id (ROLES): a direction (up, left, diagonally), an axis
+    (vertically), a sense of turning (clockwise, counter), a manner (a motion, speed or size word);
+    0 anything else and padding. Ids follow grammar_words, as Vocabulary's do."""
+    words = {
+        1: {w for d in DIRECTIONS for w in tokenize(d)} | {"diagonally"},
+        2: set(AXES),
+        3: {w for d in SENSES for w in tokenize(d)},
+        4: {*MOTIONS, *SPEEDS, *SIZES},
+    }
+    role = {w: r for r, ws in words.items() for w in ws}
+    return torch.tensor([0] + [role.get(w, 0) for w in grammar_words()[: vocab_size - 1]])
+
+
+def at_most_one(x: torch.Tensor) -> torch.Tensor:
+    """(..., 2k) pairs of numbers, each pair a vector shortened to length 1 where it is longer."""
+    pairs = x.unflatten(-1, (-1, 2))
+    return (pairs / pairs.norm(dim=-1, keepdim=True).clamp(min=1)).flatten(-2)
+
+
+class WordSum(nn.Module):
+    """(B, L) ids -> (B, dim): the sum of learnt numbers over the words of one role, moved at PACE.
+    With `unit`, each word's numbers are vectors of 2 no longer than 1: "up right" then points
+    halfway between "up" and "right" however fast each word grew."""
+
+    def __init__(self, roles: torch.Tensor, role: int, dim: int, std: float = 0.0, unit: bool = False):
+        super().__init__()
+        self.register_buffer("keep", (roles == role).float(), persistent=False)
+        self.table = nn.Parameter(torch.randn(len(roles), dim) * (std / PACE))
+        self.unit = unit
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        rows = PACE * self.table[ids]  # (B, L, dim)
+        if self.unit:
+            rows = at_most_one(rows)
+        return (rows * self.keep[ids][..., None]).sum(1)
+
+
+class MotionNet(nn.Module):
+    """(noise, ids) -> pose (B, T, 4): the sprite's place (x, y) in frame units, log-scale and angle
+    (radians, clockwise on screen) in every frame. With u the complement's direction (an axis's
+    sign drawn from the noise), in the frame (u, u_perp):
+
+        line(t) = middle + v (t - 1/2) u + A s (triangle(f t + phase) - 1/2) u_perp
+        place(t) = E fold(line(t) / E);  angle(t) = angle0 + w (t - 1/2);  log-scale(t) = g (t - 1/2)
+
+    A straight path is A = 0 with the line inside the frame; a bounce puts the line's middle where
+    it meets the edge E mid-clip, and the fold turns it back; a zigzag is A > 0, a turn w != 0 (its
+    sense from the complement), a change of size g != 0. The words set each magnitude ("moving":
+    A = w = g = 0 for any noise); the noise spreads it and sets where and when."""
+
+    def __init__(self, cfg: ModelConfig, vocab_size: int):
+        super().__init__()
+        roles = word_roles(vocab_size)
+        self.direction = WordSum(roles, ROLES["direction"], 2, std=0.5, unit=True)
+        self.axis = WordSum(roles, ROLES["axis"], 2, std=0.5, unit=True)  # its sign drawn from the noise
+        self.sense = WordSum(roles, ROLES["sense"], 1, std=0.5)  # of a turn: clockwise > 0
+        self.regime = WordSum(roles, ROLES["manner"], len(REGIME))
+        self.start = nn.Parameter(torch.tensor(START) / PACE)
+        self.manner = WordSum(roles, ROLES["manner"], cfg.text_dim, std=1.0)
+        self.vary = nn.Sequential(nn.Linear(cfg.z_motion + cfg.text_dim, cfg.hidden), nn.LeakyReLU(0.2),
+                                  nn.Linear(cfg.hidden, cfg.hidden), nn.LeakyReLU(0.2), nn.Linear(cfg.hidden, VARIED))
+        self.z_from = cfg.z_content
+        self.register_buffer("times", torch.linspace(0, 1, cfg.frames)[None, :, None] - 0.5, persistent=False)
+
+    def settings(self, ids: torch.Tensor) -> dict:
+        """What the words set, bounded: travel, swing, turn (signed), growth, bounce, edge; (B, 1) each."""
+        r = self.regime(ids) + PACE * self.start
+        sense = torch.tanh(self.sense(ids))
+        return {"travel": TRAVEL * torch.sigmoid(r[:, 0:1]), "swing": SWING * torch.sigmoid(r[:, 1:2]),
+                "turn": TURN * torch.sigmoid(r[:, 2:3]) * sense, "growth": GROWTH * torch.tanh(r[:, 3:4]),
+                "bounce": torch.sigmoid(r[:, 4:5]), "edge": INSIDE - EDGE_ROOM * torch.sigmoid(r[:, 5:6])}
+
+    def forward(self, z: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        zm = z[:, self.z_from:]
+        sign = torch.where(zm[:, :2] < 0, -1.0, 1.0)  # (B, 2): which way along an axis, which way the swing starts
+        d = self.direction(ids) + sign[:, :1] * self.axis(ids)
+        u = d / (d.norm(dim=1, keepdim=True) + 0.05)  # (B, 2) a unit vector, or nothing without such words
+        across = torch.stack([-u[:, 1], u[:, 0]], 1)
+        s = self.settings(ids)
+        n = self.vary(torch.cat([zm, self.manner(ids) / 4], 1))
+        spread = 1 + SPREAD * torch.tanh(n[:, 0:4])
+        v, swing = s["travel"] * spread[:, 0:1], s["swing"] * spread[:, 1:2]
+        turn, growth, edge = s["turn"] * spread[:, 2:3], s["growth"] * spread[:, 3:4], s["edge"]
+        meets = 0.2 + 0.6 * torch.sigmoid(n[:, 4:5])  # when a bounce meets the edge
+        rate = SWINGS[0] + (SWINGS[1] - SWINGS[0]) * torch.sigmoid(n[:, 5:6])
+        phase = 2 * torch.sigmoid(n[:, 6:7])
+        angle0 = math.pi * fold(n[:, 7:8])
+        # the middle: anywhere that keeps the whole line inside, or for a bounce where the line
+        # meets the edge ahead of it at `meets`
+        reach = (v * u).abs() / 2 + (swing * across).abs() / 2  # (B, 2) the line's half-extent
+        free = (edge - reach).clamp(min=0) * fold(n[:, 8:10])
+        ahead = edge / u.abs().amax(1, keepdim=True).clamp(min=0.05)  # along u, to the edge
+        along = (1 - s["bounce"]) * (free * u).sum(1, keepdim=True) + s["bounce"] * (ahead - v * (meets - 0.5))
+        middle = free + (along - (free * u).sum(1, keepdim=True)) * u
+        t = self.times  # (1, T, 1) from -1/2 to 1/2
+        wave = triangle(rate[:, None] * (t + 0.5) + phase[:, None]) - 0.5  # (B, T, 1)
+        line = middle[:, None] + v[:, None] * t * u[:, None] + (swing * sign[:, 1:2])[:, None] * wave * across[:, None]
+        place = edge[:, None] * fold(line / edge[:, None])
+        return torch.cat([place, growth[:, None] * t, angle0[:, None] + turn[:, None] * t], 2)
