@@ -2,18 +2,9 @@
 import pytest
 
 from text2video.errors import UserError
-from text2video.grammar import Attributes, attributes_for, grammar_words, parse_prompt, tokenize
+from text2video.grammar import TUTORIAL_PROMPTS, Attributes, attributes_for, grammar_words, parse_prompt, tokenize
 
-TUTORIAL = [  # the 18 prompts the tutorial trains on, verbatim
-    "circle moving down", "circle moving left", "circle moving right",
-    "circle moving diagonally up-right", "circle moving diagonally down-left",
-    "circle moving diagonally up-left", "circle moving diagonally down-right",
-    "circle moving up-left", "circle moving down-right", "circle moving down-left",
-    "circle rotating clockwise", "circle rotating counter-clockwise",
-    "circle shrinking", "circle expanding",
-    "circle bouncing vertically", "circle bouncing horizontally",
-    "circle zigzagging vertically", "circle zigzagging horizontally",
-]
+TUTORIAL = TUTORIAL_PROMPTS  # the 18 prompts the tutorial trains on, verbatim
 
 
 @pytest.mark.parametrize("prompt", TUTORIAL)

@@ -63,6 +63,17 @@ DOMAINS = {
     "motion": tuple(MOTIONS),
 }
 
+# The 18 prompts the tutorial this project answers trains on, verbatim.
+TUTORIAL_PROMPTS = (
+    "circle moving down", "circle moving left", "circle moving right",
+    "circle moving diagonally up-right", "circle moving diagonally down-left",
+    "circle moving diagonally up-left", "circle moving diagonally down-right",
+    "circle moving up-left", "circle moving down-right", "circle moving down-left",
+    "circle rotating clockwise", "circle rotating counter-clockwise",
+    "circle shrinking", "circle expanding",
+    "circle bouncing vertically", "circle bouncing horizontally",
+    "circle zigzagging vertically", "circle zigzagging horizontally",
+)
 ARTICLES = frozenset({"a", "an", "the"})
 # Other spellings, rewritten to the grammar's tokens so a model sees one meaning as one phrase.
 SYNONYMS = {"anticlockwise": ("counter", "clockwise"), "counterclockwise": ("counter", "clockwise")}

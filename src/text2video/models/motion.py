@@ -97,11 +97,11 @@ class MotionNet(nn.Module):
     (radians, clockwise on screen) in every frame. With u the complement's direction (an axis's
     sign drawn from the noise), in the frame (u, u_perp):
 
-        line(t) = middle + v (t - 1/2) u + A s (triangle(f t + phase) - 1/2) u_perp
+        line(t) = middle + v ((1 - b)(t - 1/2) - b |t - meets|) u + A s (triangle(f t + phase) - 1/2) u_perp
         place(t) = E fold(line(t) / E);  angle(t) = angle0 + w (t - 1/2);  log-scale(t) = g (t - 1/2)
 
-    A straight path is A = 0 with the line inside the frame; a bounce puts the line's middle where
-    it meets the edge E mid-clip, and the fold turns it back; a zigzag is A > 0, a turn w != 0 (its
+    A straight path is A = b = 0 with the line inside the frame; a bounce is b = 1, the line turning
+    back at `meets`, where its middle puts the edge E; a zigzag is A > 0, a turn w != 0 (its
     sense from the complement), a change of size g != 0. The words set each magnitude ("moving":
     A = w = g = 0 for any noise); the noise spreads it and sets where and when."""
 
@@ -142,15 +142,20 @@ class MotionNet(nn.Module):
         rate = SWINGS[0] + (SWINGS[1] - SWINGS[0]) * torch.sigmoid(n[:, 5:6])
         phase = 2 * torch.sigmoid(n[:, 6:7])
         angle0 = math.pi * fold(n[:, 7:8])
-        # the middle: anywhere that keeps the whole line inside, or for a bounce where the line
-        # meets the edge ahead of it at `meets`
+        # along u: a line, or with `bounce` b a line that turns back at `meets` (a V in time): its
+        # slope is v before and v (1 - 2b) after, so a half-learnt bounce stops, a whole one returns
+        t = self.times  # (1, T, 1) from -1/2 to 1/2
+        b = s["bounce"][:, None]
+        run = v[:, None] * ((1 - b) * t - b * (t + 0.5 - meets[:, None]).abs())  # (B, T, 1)
+        # the middle: anywhere that keeps the whole path inside, or for a bounce where the turn
+        # meets the edge ahead
         reach = (v * u).abs() / 2 + (swing * across).abs() / 2  # (B, 2) the line's half-extent
         free = (edge - reach).clamp(min=0) * fold(n[:, 8:10])
         ahead = edge / u.abs().amax(1, keepdim=True).clamp(min=0.05)  # along u, to the edge
-        along = (1 - s["bounce"]) * (free * u).sum(1, keepdim=True) + s["bounce"] * (ahead - v * (meets - 0.5))
+        at_turn = ahead - v * (1 - s["bounce"]) * (meets - 0.5)  # puts the turn on the edge
+        along = (1 - s["bounce"]) * (free * u).sum(1, keepdim=True) + s["bounce"] * at_turn
         middle = free + (along - (free * u).sum(1, keepdim=True)) * u
-        t = self.times  # (1, T, 1) from -1/2 to 1/2
         wave = triangle(rate[:, None] * (t + 0.5) + phase[:, None]) - 0.5  # (B, T, 1)
-        line = middle[:, None] + v[:, None] * t * u[:, None] + (swing * sign[:, 1:2])[:, None] * wave * across[:, None]
+        line = middle[:, None] + run * u[:, None] + (swing * sign[:, 1:2])[:, None] * wave * across[:, None]
         place = edge[:, None] * fold(line / edge[:, None])
         return torch.cat([place, growth[:, None] * t, angle0[:, None] + turn[:, None] * t], 2)

@@ -1,0 +1,172 @@
+"""The motion module of the sprite design (path="motion"): every pattern is a regime of one pose
+family, each part of it read from the words of one grammatical role, and the sprite turns and
+grows exactly as its pose says."""
+import math
+
+import pytest
+import torch
+
+from text2video.errors import UserError
+from text2video.models import ModelConfig, make_generator
+from text2video.models.motion import PACE, REGIME, SWING, word_roles
+from text2video.text import Vocabulary
+from text2video.train import Trainer, get_config
+
+VOCAB = Vocabulary.from_grammar()
+OFF = -30.0  # a raw regime number far below its sigmoid's middle: none of it
+
+
+def motion_with(regime: dict[str, float], words: dict[str, tuple[float, ...]] = (), vary: dict[int, float] = ()):
+    """A MotionNet whose regime (REGIME names -> raw number) is the same for every prompt, whose
+    direction, axis and sense words hold the numbers given, and whose noise-set outputs are the
+    constants `vary` (index -> value, else 0) whatever the noise."""
+    G = make_generator(ModelConfig(path="motion", centre=False), len(VOCAB))
+    net = G.motion
+    with torch.no_grad():
+        net.regime.table.zero_()
+        net.start.copy_(torch.tensor([regime.get(k, OFF if k in ("swing", "turn", "bounce") else 0.0)
+                                      for k in REGIME]) / PACE)
+        net.vary[-1].weight.zero_()
+        net.vary[-1].bias.zero_()
+        for i, v in dict(vary).items():
+            net.vary[-1].bias[i] = v
+        for table in (net.direction, net.axis, net.sense):
+            table.table.zero_()
+        for word, numbers in dict(words).items():
+            part = {1: net.direction, 2: net.axis, 3: net.sense}[int(word_roles(len(VOCAB))[VOCAB.index(word)])]
+            part.table[VOCAB.index(word)] = torch.tensor(numbers) / PACE
+    return net
+
+
+def pose_of(net, prompt: str, z: torch.Tensor | None = None) -> torch.Tensor:
+    with torch.no_grad():
+        return net(torch.randn(1, 24) if z is None else z, VOCAB.batch([prompt]))[0]  # (T, 4)
+
+
+def test_a_regime_without_swing_turn_growth_or_bounce_is_a_straight_steady_path_for_any_noise():
+    net = make_generator(ModelConfig(path="motion"), len(VOCAB)).motion
+    with torch.no_grad():
+        net.start[1:5] = OFF / PACE  # swing, turn, growth (tanh of 0 below), bounce
+        net.start[3] = 0.0
+        net.regime.table.zero_()
+        pose = net(5 * torch.randn(64, 24), VOCAB.batch(["circle moving left"] * 64))
+    steps = pose[:, 1:, :2] - pose[:, :-1, :2]
+    torch.testing.assert_close(steps, steps[:, :1].expand_as(steps), atol=1e-5, rtol=0)
+    assert pose[..., 2].abs().max() == 0 and (pose[:, :, 3] - pose[:, :1, 3]).abs().max() < 1e-6
+
+
+def test_a_bounce_meets_the_edge_mid_clip_and_turns_back_there():
+    net = motion_with({"travel": 2.0, "bounce": -OFF, "edge": OFF}, {"horizontally": (1.0, 0.0)}, {4: 0.3})
+    x = pose_of(net, "circle bouncing horizontally")[:, 0]
+    step = x[1:] - x[:-1]
+    assert ((step[1:] * step[:-1]) < 0).sum() == 1, "one reversal"
+    assert x.abs().max() == pytest.approx(0.85, abs=0.03) and (x.abs() <= 0.85 + 1e-6).all()
+    assert 0.2 * 15 <= int(x.abs().argmax()) <= 0.8 * 15
+
+
+def test_an_axis_sign_comes_from_the_noise_so_a_bounce_meets_either_edge():
+    net = motion_with({"travel": 2.0, "bounce": -OFF}, {"vertically": (0.0, 1.0)})
+    z = torch.randn(200, 24)
+    with torch.no_grad():
+        y = net(z, VOCAB.batch(["circle bouncing vertically"] * 200))[:, :, 1]
+    turned_at = y.gather(1, y.abs().argmax(1, keepdim=True))[:, 0]
+    assert ((turned_at > 0) == (z[:, 16] > 0)).all() and 60 < (turned_at > 0).sum() < 140
+
+
+def test_a_swing_across_the_axis_zigzags_while_the_path_progresses():
+    net = motion_with({"travel": 0.0, "swing": -OFF}, {"vertically": (0.0, 1.0)})
+    z = torch.randn(1, 24).abs()  # along +y
+    pose = pose_of(net, "circle zigzagging vertically", z)
+    along, across = pose[:, 1], pose[:, 0]
+    assert ((along[1:] - along[:-1]) > 0).all()
+    step = across[1:] - across[:-1]
+    assert ((step[1:] * step[:-1]) < 0).sum() >= 2 and across.max() - across.min() == pytest.approx(SWING, abs=0.1)
+
+
+@pytest.mark.parametrize("prompt, sense", [("circle rotating clockwise", 1), ("circle rotating counter-clockwise", -1)])
+def test_a_turn_takes_its_sense_from_the_sense_words(prompt, sense):
+    net = motion_with({"travel": OFF, "turn": 2.0}, {"clockwise": (5.0,), "counter": (-10.0,)})
+    pose = pose_of(net, prompt)
+    assert sense * (pose[-1, 3] - pose[0, 3]) > math.pi and (pose[:, :2] - pose[:1, :2]).abs().max() < 1e-6
+
+
+@pytest.mark.parametrize("growth", [0.6, -0.6])
+def test_a_growth_changes_the_scale_by_a_constant_factor_a_frame(growth):
+    pose = pose_of(motion_with({"growth": math.atanh(growth)}), "circle expanding")
+    ratio = pose[1:, 2] - pose[:-1, 2]
+    torch.testing.assert_close(ratio, torch.full_like(ratio, growth / 15), atol=1e-6, rtol=0)
+
+
+def test_each_part_is_read_from_the_words_of_its_role_alone():
+    net = make_generator(ModelConfig(path="motion"), len(VOCAB)).motion
+    ids = VOCAB.batch(["circle bouncing horizontally", "circle zigzagging horizontally", "large red square horizontally"])
+    axis, manner = net.axis(ids), net.manner(ids)
+    torch.testing.assert_close(axis[0], axis[1])
+    torch.testing.assert_close(axis[0], axis[2])
+    assert net.direction(ids).abs().max() == 0 and not torch.allclose(manner[0], manner[1])
+    torch.testing.assert_close(manner[0], net.manner(VOCAB.batch(["circle bouncing vertically"]))[0])
+
+
+def test_two_direction_words_point_halfway_however_long_their_vectors_grew():
+    net = motion_with({}, {"up": (0.0, -7.0), "right": (1.5, 0.0)})
+    d = net.direction(VOCAB.batch(["circle moving up-right"]))[0].detach()
+    assert math.degrees(math.atan2(-d[1], d[0])) == pytest.approx(45.0)
+
+
+def test_a_bounce_along_one_axis_is_the_same_bounce_along_the_other():
+    net = motion_with({"travel": 2.0, "bounce": -OFF}, {"vertically": (0.0, 1.0), "horizontally": (1.0, 0.0)})
+    z = torch.randn(1, 24)
+    up, side = (pose_of(net, f"circle bouncing {a}", z) for a in ("vertically", "horizontally"))
+    torch.testing.assert_close(up[:, 1], side[:, 0], atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("look", ["conv", "polygon"])
+def test_a_quarter_turn_of_the_pose_turns_the_frame_by_a_quarter_exactly(look):
+    G = make_generator(ModelConfig(path="motion", centre=False, look=look), len(VOCAB))
+    sprite = G.draw_sprite(torch.randn(2, *G.noise_shape), VOCAB.batch(["circle moving up"] * 2)).detach()
+    if look == "conv":
+        sprite = torch.rand_like(sprite) * 2 - 1  # any picture, asymmetric
+        sprite[:, 3:] = sprite[:, 3:].abs() * G.window[0]
+    else:
+        sprite[:, 3:] = torch.randn_like(sprite[:, 3:])  # any convex polygon
+    still = torch.zeros(2, 1, 4)
+    turned = still + torch.tensor([0.0, 0.0, 0.0, math.pi / 2])  # clockwise on screen
+    a, b = G.render(sprite, still), G.render(sprite, turned)
+    torch.testing.assert_close(b, torch.rot90(a, -1, (-2, -1)), atol=1e-4, rtol=0)
+
+
+def test_a_pose_at_scale_one_and_angle_zero_renders_as_a_path_does():
+    G = make_generator(ModelConfig(path="motion"), len(VOCAB))
+    sprite = G.draw_sprite(torch.randn(2, *G.noise_shape), VOCAB.batch(["circle moving up"] * 2))
+    path = 0.5 * torch.rand(2, 16, 2) - 0.25
+    pose = torch.cat([path, torch.zeros(2, 16, 2)], -1)
+    torch.testing.assert_close(G.render(sprite, pose), G.render(sprite, path), atol=1e-5, rtol=0)
+
+
+def test_a_doubled_scale_draws_the_sprite_twice_as_wide():
+    G = make_generator(ModelConfig(path="motion", centre=False), len(VOCAB))
+    s = G.window.shape[-1]
+    sprite = torch.cat([torch.ones(1, 3, s, s), torch.zeros(1, 1, s, s)], 1)
+    sprite[0, 3, 10:14, 10:14] = 1  # a 4-pixel square around the middle
+    pose = torch.tensor([[[0.0, 0.0, math.log(2), 0.0]]])
+    alpha = (G.render(sprite, pose)[0, 0, 0] + 1) / 2
+    assert alpha.sum().item() == pytest.approx(64, abs=0.5)
+
+
+def test_old_configs_keep_their_straight_path_and_have_no_motion_module():
+    old = ModelConfig.from_json({k: v for k, v in ModelConfig().to_json().items() if k != "path"})
+    G = make_generator(old, len(VOCAB))
+    assert old.path == "free" and not hasattr(G, "motion") and hasattr(G, "path")
+
+
+def test_the_motion_design_with_a_video_window_trains_a_step_on_every_pattern(tmp_path):
+    cfg = get_config("tiny", frames=8, path="motion", video_window=8, image_text=True, path_after=0)
+    trainer = Trainer(cfg, "patterns", tmp_path / "run", seed=0)
+    stats = trainer.train_step()
+    assert math.isfinite(stats["loss_d"]) and math.isfinite(stats["loss_g"])
+    assert trainer.G.motion.regime.table.grad.abs().sum() > 0 and trainer.G.motion.axis.table.grad.abs().sum() > 0
+
+
+def test_an_impossible_video_window_is_refused():
+    with pytest.raises(UserError, match="video_window must be 0 or a power of two from 8 to the frame size 16"):
+        get_config("tiny", video_window=12)
