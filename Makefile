@@ -14,8 +14,29 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
+# The tutorial's 18 prompts, verbatim (text2video.grammar.TUTORIAL_PROMPTS)
+TUTORIAL := "circle moving down" \
+	"circle moving left" \
+	"circle moving right" \
+	"circle moving diagonally up-right" \
+	"circle moving diagonally down-left" \
+	"circle moving diagonally up-left" \
+	"circle moving diagonally down-right" \
+	"circle moving up-left" \
+	"circle moving down-right" \
+	"circle moving down-left" \
+	"circle rotating clockwise" \
+	"circle rotating counter-clockwise" \
+	"circle shrinking" \
+	"circle expanding" \
+	"circle bouncing vertically" \
+	"circle bouncing horizontally" \
+	"circle zigzagging vertically" \
+	"circle zigzagging horizontally"
+
 demo: $(STAMP)
 	$(PY) -m text2video generate "circle moving up-right" --num-samples 4 --scale 2 --out outputs/circle_moving_up-right.gif
+	$(PY) -m text2video generate $(TUTORIAL) --model model/patterns --scale 2 --out outputs/tutorial_prompts.gif
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -42,6 +42,31 @@ def test_generate_npy_holds_the_clips_themselves_not_a_grid(model_dir, tmp_path)
     assert not np.array_equal(clips[0], clips[1])
 
 
+def test_several_prompts_make_one_grid_a_row_each_under_their_labels(model_dir, tmp_path):
+    from text2video.video_io import read_video
+
+    out = tmp_path / "rows.gif"
+    r = generate("circle moving left", "circle moving up", "--model", str(model_dir), "--num-samples", "3",
+                 "--scale", "4", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    rows = read_video(out)
+    cell = 16 * 4 + 2  # a clip at --scale 4 and the grid's border
+    assert rows.shape[2] == 3 * cell and rows.shape[1] > 2 * cell  # 3 clips a row, 2 rows and their captions
+    caption = rows[0, 1:20, 1:60]  # white text on black above the first clip
+    assert caption.max() > 200 and (caption < 30).mean() > 0.5
+
+
+def test_several_prompts_to_npy_hold_every_clip_prompt_by_prompt(model_dir, tmp_path):
+    out = tmp_path / "clips.npy"
+    r = generate("circle moving left", "circle moving up", "--model", str(model_dir), "--num-samples", "2",
+                 "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    clips = np.load(out)
+    assert clips.shape == (4, 4, 16, 16, 3)
+    import text2video
+    np.testing.assert_array_equal(clips, text2video.load(model_dir).generate(["circle moving left", "circle moving up"], n=2))
+
+
 def test_render_npy_holds_the_clips_themselves_at_any_scale(tmp_path):
     out = tmp_path / "real.npy"
     r = subprocess.run([sys.executable, "-m", "text2video", "render", "circle moving up", "--num-samples", "2",

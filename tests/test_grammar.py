@@ -65,3 +65,12 @@ def test_a_wrong_pattern_prompt_is_a_one_line_error(prompt, message):
 def test_a_pattern_without_its_complement_says_what_it_takes():
     with pytest.raises(UserError, match="add one of vertically, horizontally"):
         attributes_for("circle zigzagging")
+
+
+def test_make_demo_shows_the_tutorials_prompts_verbatim():
+    import re
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    block = makefile[makefile.index("TUTORIAL :="):makefile.index("\n\n", makefile.index("TUTORIAL :="))]
+    assert tuple(re.findall(r'"([^"]+)"', block)) == TUTORIAL_PROMPTS

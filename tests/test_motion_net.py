@@ -170,3 +170,15 @@ def test_the_motion_design_with_a_video_window_trains_a_step_on_every_pattern(tm
 def test_an_impossible_video_window_is_refused():
     with pytest.raises(UserError, match="video_window must be 0 or a power of two from 8 to the frame size 16"):
         get_config("tiny", video_window=12)
+
+
+def test_the_windows_that_follow_the_object_teach_its_turn_and_growth_not_its_place(tmp_path):
+    from text2video.train.routing import generated
+
+    cfg = get_config("tiny", frames=8, path="motion", video_window=8, path_after=0)
+    trainer = Trainer(cfg, "patterns", tmp_path / "run", seed=0)
+    G, ids = trainer.G, VOCAB.batch(["circle rotating clockwise", "circle moving up"])
+    _, _, turning = generated(G, cfg, 0, torch.randn(2, *G.noise_shape), ids)
+    turning.square().sum().backward()
+    assert G.motion.sense.table.grad.abs().sum() > 0
+    assert G.motion.direction.table.grad is None or G.motion.direction.table.grad.abs().sum() == 0

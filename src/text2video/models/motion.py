@@ -31,9 +31,9 @@ SPREAD = 0.3  # how far the noise moves a magnitude the words set, as a fraction
 # must turn round within a few hundred steps, and Adam's step is about lr whatever the gradient.
 PACE = 20.0
 # The regime the words set (before the sigmoid or tanh that bounds it), and where it starts:
-# paths of a middling length, a little swing, no turn, no growth, some bounce, a middling edge.
+# paths of a middling length, no swing, no turn, no growth, some bounce, a middling edge.
 REGIME = ("travel", "swing", "turn", "growth", "bounce", "edge")
-START = (0.0, -1.5, -3.0, 0.0, -1.0, 0.0)
+START = (0.0, -3.0, -3.0, 0.0, -1.0, 0.0)
 # What the noise sets: each magnitude's spread (4), when a bounce meets the edge, the zigzag's rate
 # and phase, the first angle, the middle (2).
 VARIED = 4 + 5 + 1

@@ -50,19 +50,24 @@ def still_frames(G: nn.Module, sprite: torch.Tensor, path: torch.Tensor | None, 
 
 def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: torch.Tensor,
               at: torch.Tensor | None = None, clips: bool = True,
-              still: bool = True) -> tuple[torch.Tensor | None, torch.Tensor | None]:
-    """The generator's clips (B, 3, T, H, W), None unless `clips`, and, if `still`, its still frames
-    (`at` passed on). With video_path the clips carry the path's gradient only, and before
-    cfg.path_after the path carries none: each part learns from the discriminator that judges it."""
+              still: bool = True) -> tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
+    """The generator's clips (B, 3, T, H, W), None unless `clips`; if `still`, its still frames
+    (`at` passed on); with video_window, the clips again with the places held still, for the
+    windows that follow the object (they judge its turn and growth, and moved it less otherwise).
+    With video_path the clips carry the path's gradient only, and before cfg.path_after the path
+    carries none: each part learns from the discriminator that judges it."""
     if cfg.model.design != "sprite":
-        return G(z, ids), None
+        return G(z, ids), None, None
     sprite = G.draw_sprite(z, ids)
     look = sprite.detach() if cfg.video_path else sprite
     path = G.place(z, ids, look)
     if step < cfg.path_after:
         path = path.detach()
     frames = still_frames(G, sprite, path, cfg.image_frames, at) if still else None
-    return (G.render(look, path) if clips else None), frames
+    turning = None
+    if clips and cfg.video_window and path.shape[-1] == 4:
+        turning = G.render(look, torch.cat([path[..., :2].detach(), path[..., 2:]], -1))
+    return (G.render(look, path) if clips else None), frames, turning
 
 
 def real_places(frames: torch.Tensor, k: int) -> torch.Tensor:

@@ -192,13 +192,16 @@ class Trainer:
         return Batch(real64, downsample(real64, cfg.model.size // cfg.model.core), prompts, wrong, ids, wrong_ids,
                      bag, ids.repeat_interleave(k, 0), bag.repeat_interleave(k, 0))
 
-    def video_critics(self, b: Batch, fake_full: torch.Tensor, fake: torch.Tensor, real: bool = True) -> list[tuple]:
+    def video_critics(self, b: Batch, fake_full: torch.Tensor, fake: torch.Tensor, turning: torch.Tensor | None = None,
+                      real: bool = True) -> list[tuple]:
         """[(video discriminator, real clips (None unless `real`), generated clips)]: whole clips at
-        the core side, and with video_window windows that follow the object at full size."""
+        the core side, and with video_window windows that follow the object at full size (of
+        `turning`, the clips with their places held still, where given)."""
         out = [(self.Dv, b.real, fake)] if self.Dv is not None else []
         if self.Dt is not None:
             w = self.cfg.video_window
-            out.append((self.Dt, centred_clips(b.real64, w) if real else None, centred_clips(fake_full, w)))
+            windows = centred_clips(fake_full if turning is None else turning, w)
+            out.append((self.Dt, centred_clips(b.real64, w) if real else None, windows))
         return out
 
     def discriminator_loss(self, b: Batch) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -246,11 +249,11 @@ class Trainer:
             # with video_path the clips carry the path's gradient alone: before path_after none, so
             # they are neither drawn nor judged (the image discriminator's still frames teach the look)
             moving = not (cfg.video_path and self.step < cfg.path_after)
-            fake_full, still = generated(self.G, cfg, self.step, self.noise(), b.ids, at, clips=moving,
-                                         still=self.Dw is not None or cfg.image_look)
+            fake_full, still, turning = generated(self.G, cfg, self.step, self.noise(), b.ids, at, clips=moving,
+                                                  still=self.Dw is not None or cfg.image_look)
             fake = self.at_core(fake_full) if moving else None
             loss = torch.zeros((), device=self.device)
-            for D, _, fake in self.video_critics(b, fake_full, fake, real=False) if moving else ():
+            for D, _, fake in self.video_critics(b, fake_full, fake, turning, real=False) if moving else ():
                 loss = loss + fooling_loss(cfg.loss, D, (D.features(fake), b.ids), words=cfg.words, bag=b.bag)
             if k:
                 frames = still if cfg.image_look else self.frames_for_image_d(fake_full, fake, k)
