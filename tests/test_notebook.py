@@ -138,3 +138,19 @@ def test_the_helpers_load_ipython_and_matplotlib_only_when_called():
             "print(sorted(m for m in ('IPython', 'matplotlib', 'torch') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_each_clip_is_captioned_with_the_evaluators_verdict_on_its_prompt(shown):
+    from text2video.synth import VideoConfig, attributes_for, render, sample_clips
+
+    real = render(sample_clips([attributes_for("circle bouncing vertically")] * 2, VideoConfig(), np.random.default_rng(0)))
+    assert notebook.verdicts(real, ["circle bouncing vertically"] * 2) == ["correct", "correct"]
+    assert notebook.verdicts(real[:1], ["circle moving up"])[0].startswith("fails ")
+
+
+def test_show_judged_plays_every_prompts_clips_under_their_verdicts(shown):
+    import text2video
+
+    notebook.show_judged(text2video.load(SHIPPED), ["circle moving up", "circle moving left"], n=2)
+    markup = shown.items[0].data
+    assert len(gifs(markup)) == 4 and "circle moving up: correct" in markup and "circle moving left: correct" in markup

@@ -1,7 +1,7 @@
 """Looking at clips and runs in Jupyter: `show` plays clips inline as captioned GIFs,
 `frames_strip` lays their frames out in a static figure, `compare` puts models side by side,
-`train_live` trains with a loss plot that redraws, and `evaluate_model` / `show_report` run
-the evaluator on a saved model. The notebooks in notebooks/ are calls to these.
+`train_live` trains with a loss plot that redraws, `evaluate_model` / `show_report` run the
+evaluator on a saved model and `show_judged` captions each clip with its verdict. The notebooks in notebooks/ are calls to these.
 
 Clips are uint8 (T, H, W, 3) or a batch (N, T, H, W, 3), as `VideoModel.generate` returns them.
 IPython and matplotlib load inside the functions that draw, so `import text2video` stays light.
@@ -141,6 +141,23 @@ def compare(models: dict, prompt: str, n: int = 4, seed: int = 0, scale: int = 2
     from the same seed."""
     clips = [model.generate(prompt, n=n, seed=seed) for model in models.values()]
     show(np.concatenate(clips), [name for name in models for _ in range(n)], scale=scale, columns=n)
+
+
+def verdicts(clips: np.ndarray, prompts: list[str]) -> list[str]:
+    """The evaluator's verdict on each clip (N, T, H, W, 3) of its prompt: "correct", or the first
+    check it fails ("fails axis")."""
+    from .evaluate.analytic import score
+    from .grammar import attributes_for
+
+    reasons = score(clips, [attributes_for(p) for p in prompts]).reasons
+    return ["correct" if r is None else f"fails {r}" for r in reasons]
+
+
+def show_judged(model, prompts: list[str], n: int = 1, seed: int = 0, columns: int = 4) -> None:
+    """n clips of every prompt, each captioned with its prompt and the evaluator's verdict."""
+    clips = model.generate(prompts, n=n, seed=seed)
+    asked = [p for p in prompts for _ in range(n)]
+    show(clips, [f"{p}: {v}" for p, v in zip(asked, verdicts(clips, asked))], columns=columns)
 
 
 def show_report(evaluation, clips: int = 8, scale: int = 2) -> None:

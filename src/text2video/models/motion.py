@@ -127,6 +127,13 @@ class MotionNet(nn.Module):
                 "turn": TURN * torch.sigmoid(r[:, 2:3]) * sense, "growth": GROWTH * torch.tanh(r[:, 3:4]),
                 "bounce": torch.sigmoid(r[:, 4:5]), "edge": INSIDE - EDGE_ROOM * torch.sigmoid(r[:, 5:6])}
 
+    def cost(self, ids: torch.Tensor) -> torch.Tensor:
+        """(B,) how much swing, turn, growth and bounce the words ask, each as a fraction of its
+        largest: a prior that keeps a part of the motion at none unless a discriminator asks for it
+        (a bounce that also swung a little failed its axis)."""
+        s = self.settings(ids)
+        return (s["swing"] / SWING + s["turn"].abs() / TURN + s["growth"].abs() / GROWTH + s["bounce"]).squeeze(1)
+
     def forward(self, z: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         zm = z[:, self.z_from:]
         sign = torch.where(zm[:, :2] < 0, -1.0, 1.0)  # (B, 2): which way along an axis, which way the swing starts

@@ -48,6 +48,9 @@ class TrainConfig:
     # >0: a second video discriminator judges clips of windows this wide that follow the object at
     # full size, where a turn shows (at the core side a rotating circle's mark is a pixel)
     video_window: int = 0
+    # weight of the motion module's prior (MotionNet.cost): swing, turn, growth and bounce stay at
+    # none where no discriminator asks for them
+    motion_prior: float = 0.0
     mismatch: bool = True  # (real clip, wrong prompt) pairs count as fakes
     words: float = 1.0  # weight of the word-naming head of the video discriminator (AC-GAN style)
     ema: float = 0.995  # ship a moving average of the generator; 0: the live one

@@ -255,6 +255,8 @@ class Trainer:
             loss = torch.zeros((), device=self.device)
             for D, _, fake in self.video_critics(b, fake_full, fake, turning, real=False) if moving else ():
                 loss = loss + fooling_loss(cfg.loss, D, (D.features(fake), b.ids), words=cfg.words, bag=b.bag)
+            if cfg.motion_prior and moving:
+                loss = loss + cfg.motion_prior * self.G.motion.cost(b.ids).mean()
             if k:
                 frames = still if cfg.image_look else self.frames_for_image_d(fake_full, fake, k)
                 loss = loss + fooling_loss(cfg.loss, self.Di, (self.Di.features(frames), b.frame_ids),
