@@ -9,11 +9,13 @@
 # %% [markdown]
 # # 03 · Generating
 #
-# Prompts in, clips out, with the shipped model `model/circles` (10 minutes of training on a
-# 2-core CPU; its scores are in `model/circles/MODEL_CARD.md`). Then the prompt it never saw,
-# "circle moving up-right", and the same prompt from the tutorial design next to ours.
+# Prompts in, clips out, with the shipped models: `model/patterns` (the tutorial's 18 prompts:
+# directions, bounces, zigzags, turns and changes of size) and `model/circles` (8 directions).
+# Each model's card (`MODEL_CARD.md`) says how it was trained and what it scores. Then the
+# prompts `model/circles` never saw, and the tutorial design next to ours.
 
 # %% tags=["parameters"]
+patterns_dir = "../model/patterns"
 model_dir = "../model/circles"
 prompts = ["circle moving up", "circle moving down", "circle moving left", "circle moving right",
            "circle moving up-left", "circle moving down-left", "circle moving down-right"]
@@ -24,11 +26,31 @@ out_dir = "../runs/notebook-03-tutorial"  # the tutorial run; runs/ is not commi
 
 # %%
 import text2video
-from text2video.notebook import compare, evaluate_model, frames_strip, show, show_report
+from text2video.grammar import TUTORIAL_PROMPTS
+from text2video.notebook import compare, evaluate_model, frames_strip, show, show_judged, show_report
 from text2video.train import Trainer, get_config
 
 # %% [markdown]
-# ## Seen prompts
+# ## The tutorial's 18 prompts
+#
+# One clip of each, captioned with the evaluator's verdict on it: "correct", or the first check
+# it fails (README "Measuring what a clip shows"). `model/patterns` never saw "circle moving
+# (diagonally) up-right", "circle bouncing horizontally" or "circle zigzagging vertically": it
+# saw each of their words in other prompts.
+
+# %%
+patterns = text2video.load(patterns_dir)
+show_judged(patterns, list(TUTORIAL_PROMPTS), n=1, seed=seed, columns=6)
+
+# %% [markdown]
+# The three held-out patterns again, four clips each:
+
+# %%
+show_judged(patterns, ["circle moving up-right", "circle bouncing horizontally", "circle zigzagging vertically"],
+            n=4, seed=seed)
+
+# %% [markdown]
+# ## `model/circles`: seen prompts
 #
 # `load` checks the files against `checksums.json` and builds the generator from
 # `config.json`; nothing is unpickled. `generate` returns uint8 (N, T, H, W, 3); clip j of a

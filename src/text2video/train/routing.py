@@ -53,8 +53,8 @@ def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: t
               still: bool = True) -> tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
     """The generator's clips (B, 3, T, H, W), None unless `clips`; if `still`, its still frames
     (`at` passed on); with video_window, the clips again with the places held still, for the
-    windows that follow the object: they teach its look, turn and growth (moving the place, they
-    stopped it).
+    windows that follow the object: they teach its turn and growth (moving the place, they stopped
+    it; teaching the look, they drew an arrow that shows a turn instead of a circle).
     With video_path the clips carry the path's gradient only, and before cfg.path_after the path
     carries none: each part learns from the discriminator that judges it."""
     if cfg.model.design != "sprite":
@@ -66,8 +66,8 @@ def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: t
         path = path.detach()
     frames = still_frames(G, sprite, path, cfg.image_frames, at) if still else None
     turning = None
-    if clips and cfg.video_window and path.shape[-1] == 4:  # the look too: the windows see it at full size
-        turning = G.render(sprite, torch.cat([path[..., :2].detach(), path[..., 2:]], -1))
+    if clips and cfg.video_window and path.shape[-1] == 4:
+        turning = G.render(look, torch.cat([path[..., :2].detach(), path[..., 2:]], -1))
     return (G.render(look, path) if clips else None), frames, turning
 
 
