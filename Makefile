@@ -51,6 +51,7 @@ bench: $(STAMP)
 # the 2-core machine while two training jobs ran.
 gallery: $(STAMP)
 	$(PY) docs/make_gallery.py
+	$(PY) -m text2video generate $(TUTORIAL) --model model/patterns --scale 2 --out docs/gallery/tutorial_prompts.gif
 
 notebooks: $(STAMP)
 	rm -rf runs/notebook-01 runs/notebook-02 runs/notebook-03-tutorial

@@ -22,8 +22,8 @@ TINY = {
     "01_dataset": lambda tmp: {"n_clips": 4, "n_show": 2, "out_dir": str(tmp / "dataset")},
     "02_train": lambda tmp: {"preset": "tiny", "minutes": None, "steps": 4, "every": 2, "out_dir": str(tmp / "run"),
                              "eval_clips": 2},
-    "03_generate": lambda tmp: {"model_dir": SHIPPED, "prompts": ["circle moving up"], "tutorial_steps": 1,
-                                "out_dir": str(tmp / "tutorial")},
+    "03_generate": lambda tmp: {"model_dir": SHIPPED, "patterns_dir": str(ROOT / "model" / "patterns"),
+                                "prompts": ["circle moving up"], "tutorial_steps": 1, "out_dir": str(tmp / "tutorial")},
 }
 
 
