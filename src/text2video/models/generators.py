@@ -166,11 +166,10 @@ class SpritePathGenerator(nn.Module):
         (B, K, 4) keep their log-scale and angle."""
         if not self.cfg.centre:
             return places
+        offset = self.span * self.centre_of(self.mass(sprite))[:, None]  # (B, 1, 2)
         if places.shape[-1] == 2:
-            return places - self.span * self.centre_of(self.mass(sprite))[:, None]
-        # the sprite turns and grows about its centre of mass, weighed by alpha squared: a faint
-        # haze (alpha 0.1-0.2) pulled the plain one 1.6 pixels off the disc, which then orbited it
-        offset = self.span * self.centre_of(self.mass(sprite).square())[:, None]  # (B, 1, 2)
+            return places - offset
+        # the sprite turns and grows about its centre of mass: its offset turns and grows with it
         cos, sin, scale = places[..., 3:].cos(), places[..., 3:].sin(), places[..., 2:3].exp()
         turned = torch.cat([cos * offset[..., :1] - sin * offset[..., 1:], sin * offset[..., :1] + cos * offset[..., 1:]], -1)
         return torch.cat([places[..., :2] - scale * turned, places[..., 2:]], -1)

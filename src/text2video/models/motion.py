@@ -128,12 +128,11 @@ class MotionNet(nn.Module):
                 "bounce": torch.sigmoid(r[:, 4:5]), "edge": INSIDE - EDGE_ROOM * torch.sigmoid(r[:, 5:6])}
 
     def cost(self, ids: torch.Tensor) -> torch.Tensor:
-        """(B,) how much swing, turn and growth the words ask, each as a fraction of its largest: a
-        prior that keeps a part of the motion at none unless a discriminator asks for it (a bounce
-        that also swung a little failed its axis). Not the bounce: held below 1 by it, bounces
-        turned back short of the edge."""
+        """(B,) how much swing, turn, growth and bounce the words ask, each as a fraction of its
+        largest: a prior that keeps a part of the motion at none unless a discriminator asks for it
+        (a bounce that also swung a little failed its axis)."""
         s = self.settings(ids)
-        return (s["swing"] / SWING + s["turn"].abs() / TURN + s["growth"].abs() / GROWTH).squeeze(1)
+        return (s["swing"] / SWING + s["turn"].abs() / TURN + s["growth"].abs() / GROWTH + s["bounce"]).squeeze(1)
 
     def forward(self, z: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         zm = z[:, self.z_from:]
