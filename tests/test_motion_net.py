@@ -182,3 +182,10 @@ def test_the_windows_that_follow_the_object_teach_its_turn_and_growth_not_its_pl
     turning.square().sum().backward()
     assert G.motion.sense.table.grad.abs().sum() > 0
     assert G.motion.direction.table.grad is None or G.motion.direction.table.grad.abs().sum() == 0
+
+
+def test_the_prior_counts_the_swing_turn_growth_and_bounce_the_words_ask():
+    still = motion_with({"growth": 0.0})
+    busy = motion_with({"swing": -OFF, "turn": -OFF, "growth": 30.0, "bounce": -OFF}, {"clockwise": (30.0,)})
+    ids = VOCAB.batch(["circle rotating clockwise"])
+    assert still.cost(ids).item() == pytest.approx(0.0, abs=1e-6) and busy.cost(ids).item() == pytest.approx(4.0)
