@@ -81,7 +81,7 @@ def test_fold_is_the_identity_inside_its_bounds_and_turns_back_beyond_them():
 
 
 def test_an_unknown_path_is_refused():
-    with pytest.raises(UserError, match="path must be one of fold, free, got 'sideways'"):
+    with pytest.raises(UserError, match="path must be one of motion, fold, free, got 'sideways'"):
         get_config("tiny", path="sideways")
 
 

@@ -97,7 +97,7 @@ def test_settings_from_the_command_line_take_each_field_s_type():
 
 
 def test_unknown_training_preset_is_explained():
-    with pytest.raises(UserError, match="unknown training preset 'huge'; known: cpu, shapes, gpu, gpu128, tutorial, tiny"):
+    with pytest.raises(UserError, match="unknown training preset 'huge'; known: cpu, patterns, shapes, gpu, gpu128, tutorial, tiny"):
         get_config("huge")
 
 

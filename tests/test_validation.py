@@ -18,7 +18,7 @@ from faults import EVERY, assert_one_line_error, cli, latest_step, train_argv
     (lambda: get_config("tiny", lr=0.0), "learning rate must be positive, got 0.0"),
     (lambda: get_config("tiny", lr=-1e-3), "learning rate must be positive, got -0.001"),
     (lambda: get_config("tiny", batch_size=1), "batch size must be at least 2, got 1"),
-    (lambda: get_config("huge"), "unknown training preset 'huge'; known: cpu, shapes, gpu"),
+    (lambda: get_config("huge"), "unknown training preset 'huge'; known: cpu, patterns, shapes, gpu"),
 ])
 def test_configs_say_what_they_accept(make, message):
     with pytest.raises(UserError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -35,7 +35,7 @@ def test_configs_say_what_they_accept(make, message):
     (["--steps", "1", "--lr", "nan"], "argument --lr: must be a positive finite number, got 'nan'"),
     (["--steps", "1", "--seed", "-1"], "argument --seed: must be a whole number from 0 to 4294967295, got '-1'"),
     (["--steps", "1", "--batch-size", "1"], "batch size must be at least 2, got 1"),
-    (["--steps", "1", "--preset", "huge"], "unknown training preset 'huge'; known: cpu, shapes, gpu"),
+    (["--steps", "1", "--preset", "huge"], "unknown training preset 'huge'; known: cpu, patterns, shapes, gpu"),
     (["--steps", "1", "--data", "nowhere"], "--data 'nowhere' is neither a data preset (circles, shapes, patterns) nor a dataset directory"),
     (["--steps", "1", "--device", "warp-drive"], "--device 'warp-drive' is not a device; use auto, cpu, cuda, cuda:N or mps"),
     (["--steps", "1", "--holdout", "circle"], "leaves the training set of preset 'circles' empty"),

@@ -220,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.set_defaults(run=cmd_generate)
 
     t = sub.add_parser("train", help="train the text-to-video GAN")
-    t.add_argument("--preset", default="cpu", help="training preset: cpu (default), shapes, gpu, gpu128, tutorial, tiny")
+    t.add_argument("--preset", default="cpu", help="training preset: cpu (default), patterns, shapes, gpu, gpu128, tutorial, tiny")
     t.add_argument("--data", default="circles", help="a data preset (circles, shapes: made on the fly) or a dataset directory")
     t.add_argument("--out", required=True, help="run directory: log, samples, checkpoints")
     t.add_argument("--minutes", type=_positive_float, help="training time budget (evaluation and sampling not counted)")
