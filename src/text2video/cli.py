@@ -94,9 +94,8 @@ def _write_clips(clips, args) -> list:
         stems = ["_".join(p.split()) for p in prompts]  # no tabs or newlines in file names
         return [save_video(Path(args.out_dir) / f"{stem}_{i % n}{args.ext}", upscale(c, args.scale), args.fps)
                 for i, (stem, c) in enumerate(zip(stems, clips))]
-    if len(args.prompt) == 1:
-        return [_write_file(clips, args.out, args.scale, args.fps)]
-    return [_write_file(clips, args.out, args.scale, args.fps, prompts, n if n > 1 else None)]
+    labels = prompts if len(args.prompt) > 1 else None
+    return [_write_file(clips, args.out, args.scale, args.fps, labels, n if n > 1 else None)]
 
 
 def cmd_generate(args) -> int:
@@ -220,7 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.set_defaults(run=cmd_generate)
 
     t = sub.add_parser("train", help="train the text-to-video GAN")
-    t.add_argument("--preset", default="cpu", help="training preset: cpu (default), patterns, shapes, gpu, gpu128, tutorial, tiny")
+    t.add_argument("--preset", default="cpu",
+                   help="training preset: cpu (default), patterns, shapes, gpu, gpu128, tutorial, tiny")
     t.add_argument("--data", default="circles", help="a data preset (circles, shapes: made on the fly) or a dataset directory")
     t.add_argument("--out", required=True, help="run directory: log, samples, checkpoints")
     t.add_argument("--minutes", type=_positive_float, help="training time budget (evaluation and sampling not counted)")

@@ -1,7 +1,8 @@
 """Looking at clips and runs in Jupyter: `show` plays clips inline as captioned GIFs,
 `frames_strip` lays their frames out in a static figure, `compare` puts models side by side,
 `train_live` trains with a loss plot that redraws, `evaluate_model` / `show_report` run the
-evaluator on a saved model and `show_judged` captions each clip with its verdict. The notebooks in notebooks/ are calls to these.
+evaluator on a saved model and `show_judged` captions each clip with its verdict. The notebooks
+in notebooks/ are calls to these.
 
 Clips are uint8 (T, H, W, 3) or a batch (N, T, H, W, 3), as `VideoModel.generate` returns them.
 IPython and matplotlib load inside the functions that draw, so `import text2video` stays light.

@@ -2,9 +2,10 @@
 upsampler, and the tutorial's per-frame design kept as a baseline.
 
 The SpritePathGenerator draws what and where apart: a sprite (RGBA, or a convex polygon) from
-(content noise, text) once per clip, and a pose per frame (place, scale, angle) from the motion
-module (`motion`: motion noise, text), at which it is drawn frame by frame. All normalisation is per sample (GroupNorm), so a clip does not depend
-on its batch or mode. One module per part: `config`, `generators`, `motion`, `discriminators`, `upsample`.
+(content noise, text) once per clip, drawn in every frame along a straight path or at a pose per
+frame (place, scale, angle) from the motion module (`motion`: motion noise, text). All
+normalisation is per sample (GroupNorm), so a clip does not depend on its batch or mode. One
+module per part: `config`, `generators`, `motion`, `discriminators`, `upsample`.
 """
 from .config import DESIGNS, EARLIER, FACETS, LOOKS, PATHS, REMOVED, ModelConfig
 from .discriminators import (ConvTower, ImageDiscriminator, VideoDiscriminator, bag_of_words, batch_spread,
@@ -16,6 +17,6 @@ from .upsample import Upsampler, downsample
 __all__ = [
     "DESIGNS", "EARLIER", "FACETS", "INSIDE", "LOOKS", "PATHS", "REMOVED", "ConvTower", "ImageDiscriminator",
     "ModelConfig", "SpritePathGenerator", "TutorialGenerator", "UpBlock", "Upsampler", "VideoDiscriminator",
-    "bag_of_words", "batch_spread", "centred_clips", "centred_crops", "down", "downsample", "fold", "frame_centres", "make_generator",
-    "mlp", "pixel_centres", "with_coords",
+    "bag_of_words", "batch_spread", "centred_clips", "centred_crops", "down", "downsample", "fold", "frame_centres",
+    "make_generator", "mlp", "pixel_centres", "with_coords",
 ]

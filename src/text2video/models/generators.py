@@ -171,7 +171,8 @@ class SpritePathGenerator(nn.Module):
             return places - offset
         # the sprite turns and grows about its centre of mass: its offset turns and grows with it
         cos, sin, scale = places[..., 3:].cos(), places[..., 3:].sin(), places[..., 2:3].exp()
-        turned = torch.cat([cos * offset[..., :1] - sin * offset[..., 1:], sin * offset[..., :1] + cos * offset[..., 1:]], -1)
+        ox, oy = offset[..., :1], offset[..., 1:]
+        turned = torch.cat([cos * ox - sin * oy, sin * ox + cos * oy], -1)
         return torch.cat([places[..., :2] - scale * turned, places[..., 2:]], -1)
 
     def mass(self, sprite: torch.Tensor) -> torch.Tensor:

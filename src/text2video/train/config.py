@@ -68,20 +68,19 @@ class TrainConfig:
             raise UserError(f"loss must be 'hinge' or 'bce', got {self.loss!r}")
         if not 0 <= self.image_frames <= self.model.frames:
             raise UserError(f"image_frames must be between 0 and {self.model.frames}, got {self.image_frames}")
-        if self.window and not (8 <= self.window <= self.model.size and self.window & (self.window - 1) == 0):
-            raise UserError(f"window must be 0 or a power of two from 8 to the frame size {self.model.size}, "
-                            f"got {self.window}")
-        if self.video_window and not (8 <= self.video_window <= self.model.size
-                                      and self.video_window & (self.video_window - 1) == 0):
-            raise UserError(f"video_window must be 0 or a power of two from 8 to the frame size {self.model.size}, "
-                            f"got {self.video_window}")
+        for option in ("window", "video_window"):
+            side = getattr(self, option)
+            if side and not (8 <= side <= self.model.size and side & (side - 1) == 0):
+                raise UserError(f"{option} must be 0 or a power of two from 8 to the frame size {self.model.size}, "
+                                f"got {side}")
         if self.window_words < 0 or (self.window_words and not self.window):
             raise UserError(f"window_words weighs the window discriminator's word head: a weight >= 0, with "
                             f"window > 0; got window_words={self.window_words}, window={self.window}")
         if self.window_real < 0 or (self.window and not (self.window_real or self.window_words)):
             raise UserError(f"window_real weighs the window discriminator's realism score: >= 0, and > 0 unless "
                             f"window_words is; got window_real={self.window_real}, window_words={self.window_words}")
-        for option, off in (("window", 0), ("video_window", 0), ("image_look", False), ("video_path", False), ("path_after", 0)):
+        for option, off in (("window", 0), ("video_window", 0), ("image_look", False), ("video_path", False),
+                            ("path_after", 0)):
             if getattr(self, option) != off and self.model.design != "sprite":
                 raise UserError(f"{option} needs the sprite design, whose path can be held apart from its look; "
                                 f"got design {self.model.design!r}: set {option}={str(off).lower()}")

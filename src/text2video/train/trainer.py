@@ -19,8 +19,8 @@ from ..data import RealClips
 from ..distributed import Dist, pick_device
 from ..errors import UserError
 from ..files import write_json
-from ..models import (ImageDiscriminator, Upsampler, VideoDiscriminator, bag_of_words, centred_clips, centred_crops, downsample,
-                      make_generator)
+from ..models import (ImageDiscriminator, Upsampler, VideoDiscriminator, bag_of_words, centred_clips, centred_crops,
+                      downsample, make_generator)
 from ..presets import Split
 from ..synth import VideoConfig
 from ..text import Vocabulary, tokenize
