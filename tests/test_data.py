@@ -153,3 +153,16 @@ def test_training_batches_of_patterns_come_with_their_prompts(small_video):
     videos, prompts, wrong = real.batch(24)
     assert videos.shape == (24, 3, 8, 32, 32) and all(p in real.prompts for p in prompts)
     assert all(p != w for p, w in zip(prompts, wrong))
+
+
+def test_a_near_miss_wrong_prompt_differs_from_the_clips_in_one_attribute():
+    import numpy as np
+
+    from text2video.data import RealClips
+
+    real = RealClips("patterns", VideoConfig(frames=8, height=32, width=32), None, np.random.default_rng(0), near_miss=1.0)
+    asked = ["circle rotating clockwise", "circle shrinking", "circle bouncing vertically"] * 8
+    wrong = real.wrong_prompts(asked)
+    assert set(wrong[0::3]) == {"circle rotating counter-clockwise"} and set(wrong[1::3]) == {"circle expanding"}
+    # no training prompt is one attribute away from a vertical bounce: any other prompt
+    assert len(set(wrong[2::3])) > 1 and "circle bouncing vertically" not in wrong

@@ -31,6 +31,18 @@ def test_a_centred_sprite_puts_its_centre_of_mass_on_the_path():
     torch.testing.assert_close(centre, (at + 1) * 32 - 0.5, atol=1e-3, rtol=0)  # pixel centres
 
 
+def test_a_faint_haze_beside_the_object_does_not_move_the_centre_it_is_placed_by():
+    G = make_generator(ModelConfig(centre=True), 40)
+    s = G.window.shape[-1]
+    alpha = torch.zeros(1, 1, s, s)
+    alpha[0, 0, 8:14, 8:14] = 1
+    hazy = alpha.clone()
+    hazy[0, 0, :, 16:] = 0.15  # a faint haze to the right, well clear of the object
+    sprite = lambda a: torch.cat([torch.ones(1, 3, s, s), a], 1)  # noqa: E731
+    torch.testing.assert_close(G.centre_of(G.mass(sprite(hazy))), G.centre_of(G.mass(sprite(alpha))))
+    assert G.centre_of(hazy)[0, 0] > G.centre_of(alpha)[0, 0] + 0.1  # the plain alpha's centre moves
+
+
 def polygon_logits(G, shape: str, size: str) -> torch.Tensor:
     """(3 + FACETS,) the polygon look's logits for a magenta `shape` of `size` drawn as the data draws it."""
     half, width = G.reach.shape[0] / 2 - 1, SIZES[size] * G.side  # pixels

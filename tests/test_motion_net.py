@@ -184,6 +184,18 @@ def test_the_windows_that_follow_the_object_teach_its_turn_and_growth_not_its_pl
     assert G.motion.direction.table.grad is None or G.motion.direction.table.grad.abs().sum() == 0
 
 
+def test_the_whole_clips_teach_the_place_and_growth_but_not_the_turn(tmp_path):
+    from text2video.train.routing import generated
+
+    cfg = get_config("tiny", frames=8, path="motion", centre=False, video_window=8, path_after=0)
+    trainer = Trainer(cfg, "patterns", tmp_path / "run", seed=0)
+    G, ids = trainer.G, VOCAB.batch(["circle rotating clockwise", "circle moving up", "circle shrinking"])
+    clips, _, _ = generated(G, cfg, 0, torch.randn(3, *G.noise_shape), ids)
+    clips.square().sum().backward()
+    assert G.motion.sense.table.grad is None or G.motion.sense.table.grad.abs().sum() == 0
+    assert G.motion.direction.table.grad.abs().sum() > 0 and G.motion.regime.table.grad[:, 3].abs().sum() > 0
+
+
 def test_the_prior_counts_the_swing_turn_growth_and_bounce_the_words_ask():
     still = motion_with({"growth": 0.0})
     busy = motion_with({"swing": -OFF, "turn": -OFF, "growth": 30.0, "bounce": -OFF}, {"clockwise": (30.0,)})

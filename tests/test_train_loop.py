@@ -140,8 +140,8 @@ def test_presets_are_the_cpu_recipe_and_reproduce_the_shipped_models():
         assert replace(gpu, name="cpu", batch_size=32, checkpoint_every=250, sample_every=250,
                        model=replace(gpu.model, size=64, core=32, g_channels=64, d_channels=16)) == cpu
     patterns = get_config("patterns")
-    assert replace(patterns, name="cpu", image_text=False, video_window=0, motion_prior=0.0,
-                   model=replace(patterns.model, path="fold")) == cpu
+    assert replace(patterns, name="cpu", image_text=False, video_window=0, motion_prior=0.0, near_miss=0.0, window=0,
+                   window_words=0.0, window_real=1.0, model=replace(patterns.model, path="fold")) == cpu
     shipped = Path(__file__).resolve().parents[1] / "model"
     for preset, model in (("cpu", "circles"), ("shapes", "shapes"), ("patterns", "patterns")):
         trained = TrainConfig.from_json(read_json(shipped / model / "config.json")["train"])

@@ -20,7 +20,7 @@ from torch.utils.data import Dataset, IterableDataset, get_worker_info
 from .errors import UserError
 from .files import atomic_write, read_json, sha256, write_json
 from .presets import PRESETS, Preset, Split, draw, get_preset
-from .synth import ATTRIBUTES, GENERATOR_VERSION, Attributes, VideoConfig, render, sample_clips
+from .synth import ATTRIBUTES, GENERATOR_VERSION, Attributes, VideoConfig, parse_prompt, render, sample_clips
 
 FORMAT = "text2video-dataset"
 FORMAT_VERSION = 1
@@ -224,8 +224,8 @@ class RealClips:
     (rank `rank` of `world`) each takes its own slice of the global batch, as a DistributedSampler."""
 
     def __init__(self, data: str, video: VideoConfig, split: Split | None, rng: np.random.Generator,
-                 rank: int = 0, world: int = 1, seed: int = 0):
-        self.rng, self.rank, self.world, self.seed = rng, rank, world, seed
+                 rank: int = 0, world: int = 1, seed: int = 0, near_miss: float = 0.0):
+        self.rng, self.rank, self.world, self.seed, self.near_miss = rng, rank, world, seed, near_miss
         if data in PRESETS:
             self.source = ClipSource(get_preset(data), "train", video, split)
             self.dataset = None
@@ -240,6 +240,10 @@ class RealClips:
         if len(self.prompts) < 2:
             raise UserError("training needs at least two different training prompts")
         self._orders: dict[int, np.ndarray] = {}
+        said = [parse_prompt(p) for p in self.prompts]
+        # the training prompts that differ from each in one attribute: "counter-clockwise" for "clockwise"
+        self.siblings = [[j for j, b in enumerate(said) if sum(a.get(k) != b.get(k) for k in ATTRIBUTES) == 1]
+                         for a in said]
 
     def check(self, batch_size: int) -> None:
         if self.dataset is not None and batch_size > len(self.dataset):
@@ -283,7 +287,18 @@ class RealClips:
             idx = [int(self.epoch_order(int(e))[p]) for e, p in zip(epochs, places)]
             x = to_model_range(np.stack([self.dataset.clip(i) for i in idx]))
             prompts = [self.dataset.clips["prompt"][i] for i in idx]
-        k = len(self.prompts)
+        return x, prompts, self.wrong_prompts(prompts)
+
+    def wrong_prompts(self, prompts: list[str]) -> list[str]:
+        """Another training prompt for each: with chance `near_miss` one that differs in a single
+        attribute where there is one, else any other."""
+        k, n = len(self.prompts), len(prompts)
         shift = self.rng.integers(1, k, n)  # never zero: the wrong prompt always differs
-        wrong = [self.prompts[(self.prompts.index(p) + s) % k] for p, s in zip(prompts, shift)]
-        return x, prompts, wrong
+        near = self.rng.random(n) < self.near_miss
+        pick = self.rng.random(n)
+        wrong = []
+        for p, s, close, u in zip(prompts, shift, near, pick):
+            i = self.prompts.index(p)
+            others = self.siblings[i]
+            wrong.append(self.prompts[others[int(u * len(others))]] if close and others else self.prompts[(i + s) % k])
+        return wrong

@@ -180,7 +180,10 @@ class SpritePathGenerator(nn.Module):
         whose centre the path places."""
         if sprite.dim() == 2:
             sprite = self.polygon(sprite)
-        return sprite[:, 3:]
+        alpha = sprite[:, 3:]
+        # the object the evaluator sees: alpha from one half, grown by a pixel; a faint haze beside
+        # it moved the centre off the disc, which then orbited as it turned
+        return alpha * F.max_pool2d((alpha >= 0.5).to(alpha.dtype), 3, 1, 1)
 
     def centre_of(self, mass: torch.Tensor) -> torch.Tensor:
         """(B, 1, S, S) mass -> (B, 2) its centre (x, y) in the sprite's [-1, 1] units;

@@ -138,7 +138,7 @@ class MotionNet(nn.Module):
         zm = z[:, self.z_from:]
         sign = torch.where(zm[:, :2] < 0, -1.0, 1.0)  # (B, 2): which way along an axis, which way the swing starts
         d = self.direction(ids) + sign[:, :1] * self.axis(ids)
-        u = d / (d.norm(dim=1, keepdim=True) + 0.05)  # (B, 2) a unit vector, or nothing without such words
+        u = d / d.norm(dim=1, keepdim=True).clamp(min=1e-6)  # (B, 2) a unit vector, or nothing without such words
         across = torch.stack([-u[:, 1], u[:, 0]], 1)
         s = self.settings(ids)
         n = self.vary(torch.cat([zm, self.manner(ids) / 4], 1))

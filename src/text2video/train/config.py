@@ -52,6 +52,9 @@ class TrainConfig:
     # none where no discriminator asks for them
     motion_prior: float = 0.0
     mismatch: bool = True  # (real clip, wrong prompt) pairs count as fakes
+    # share of those wrong prompts that differ from the clip's in one attribute where a training prompt
+    # does ("counter-clockwise" for "clockwise"): without them no discriminator told the senses apart
+    near_miss: float = 0.0
     words: float = 1.0  # weight of the word-naming head of the video discriminator (AC-GAN style)
     ema: float = 0.995  # ship a moving average of the generator; 0: the live one
     upsampler_every: int = 2  # upsampler steps are cheaper than GAN steps; not every step
@@ -124,9 +127,10 @@ CPU = TrainConfig()
 SHAPES = replace(CPU, name="shapes", model=replace(CPU.model, look="polygon", look_word_std=0.3), image_text=True,
                  image_words=1.0, image_mismatch=True, window=16, window_words=1.0, window_real=0.0)
 # model/patterns: a pose per frame from the motion module, the image discriminator reading the prompt
-# (a rotating circle carries a mark), windows that follow the object judging its turn and growth
+# (a rotating circle carries a mark), windows that follow the object judging its turn and growth,
+# near-miss wrong prompts, a window word head on still frames (it draws the mark)
 PATTERNS = replace(CPU, name="patterns", model=replace(CPU.model, path="motion"), image_text=True, video_window=16,
-                   motion_prior=0.05)
+                   motion_prior=0.05, near_miss=0.5, window=16, window_words=1.0, window_real=0.0)
 PRESET_CONFIGS = {
     "cpu": CPU,  # model/circles
     "patterns": PATTERNS,

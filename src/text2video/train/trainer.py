@@ -62,7 +62,7 @@ class Trainer:
         m = cfg.model
         self.video = VideoConfig(frames=m.frames, height=m.size, width=m.size)
         split = Split.parse(holdout) if holdout else None
-        self.real = RealClips(data, self.video, split, self.rng, self.dist.rank, self.dist.world, seed)
+        self.real = RealClips(data, self.video, split, self.rng, self.dist.rank, self.dist.world, seed, cfg.near_miss)
         self.real.check(cfg.batch_size)  # before any network is built
         self.vocab = Vocabulary.from_grammar()
         self.G = make_generator(m, len(self.vocab)).to(self.device)
