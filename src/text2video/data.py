@@ -294,6 +294,8 @@ class RealClips:
         attribute where there is one, else any other."""
         k, n = len(self.prompts), len(prompts)
         shift = self.rng.integers(1, k, n)  # never zero: the wrong prompt always differs
+        if not self.near_miss:  # no further draws: other presets' random streams stay as they were
+            return [self.prompts[(self.prompts.index(p) + s) % k] for p, s in zip(prompts, shift)]
         near = self.rng.random(n) < self.near_miss
         pick = self.rng.random(n)
         wrong = []
