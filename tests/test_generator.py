@@ -1,4 +1,6 @@
 """The sprite-and-path generator: its path stays in the frame, its centre of mass follows the path, the polygon look draws each shape."""
+import math
+
 import pytest
 import torch
 
@@ -80,6 +82,25 @@ def test_the_polygon_look_passes_a_gradient_to_its_sides_colour_and_path():
     (video[:, 0].mean() + video[:, :, :, :32].mean()).backward()  # redder, and more of it on the left
     assert p.grad[:, 3 + 0].abs().min() > 0 and p.grad[:, 0].abs().min() > 0  # the right side and the red
     assert path.grad[..., 0].abs().min() > 0
+
+
+def test_the_words_look_takes_colour_shape_and_size_each_from_its_own_word():
+    from text2video.text import Vocabulary
+
+    vocab = Vocabulary.from_grammar()
+    torch.manual_seed(0)
+    G = make_generator(ModelConfig(look="words"), len(vocab))
+    with torch.no_grad():
+        G.look.colour.table.normal_(std=0.05)  # +-1 once moved at PACE
+        G.look.sides.table[vocab.index("circle")] = 0.02
+        G.look.size.table[vocab.index("small")], G.look.size.table[vocab.index("large")] = -0.01, 0.01
+        look = G.draw_sprite(torch.zeros(4, 24), vocab.batch(["small red square", "large red circle",
+                                                               "small blue square", "large red square"]))
+        area = G.polygon_alpha(look).sum((1, 2, 3))
+    assert torch.equal(look[0, :3], look[1, :3]) and torch.equal(look[0, 3:-1], look[2, 3:-1])
+    assert torch.equal(look[0, -1], look[2, -1]) and torch.equal(look[1, -1], look[3, -1])
+    assert not torch.equal(look[0, :3], look[2, :3]) and not torch.equal(look[0, 3:-1], look[1, 3:-1])
+    assert area[3] / area[0] == pytest.approx(math.exp(2 * (look[3, -1] - look[0, -1])), rel=0.1)  # sizes scale sides
 
 
 def test_fold_is_the_identity_inside_its_bounds_and_turns_back_beyond_them():

@@ -9,7 +9,7 @@ from ..errors import UserError
 
 
 DESIGNS = ("sprite", "tutorial")
-LOOKS = ("conv", "polygon")  # how the sprite design draws its sprite: ModelConfig.look
+LOOKS = ("conv", "polygon", "words")  # how the sprite design draws its sprite: ModelConfig.look
 # The polygon look's sides face these many directions, evenly spaced: every 15 degrees, so that it
 # can draw a square (sides at 0, 90, 180, 270), an upright triangle (90, 210, 330) and a circle to
 # within 1% of its area (a 24-gon), but as well any other convex polygon with sides at those angles.
@@ -40,7 +40,8 @@ class ModelConfig:
     design: str = "sprite"  # see DESIGNS
     # how the sprite design draws the object: "conv", a conv decoder's RGBA; "polygon", a convex
     # polygon of one colour, its FACETS sides' distances from the middle and its colour from
-    # (content noise, text): 27 numbers instead of a picture
+    # (content noise, text): 27 numbers instead of a picture; "words", the polygon with its colour,
+    # sides and size each from the words of one role (generators.WordLook)
     look: str = "conv"
 
     def __post_init__(self):

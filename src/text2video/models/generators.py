@@ -12,7 +12,8 @@ from torch import nn
 
 from ..text import TextEncoder
 from .config import FACETS, ModelConfig
-from .motion import INSIDE, MotionNet, fold
+from ..grammar import COLOURS, SHAPES, SIZES
+from .motion import INSIDE, PACE, MotionNet, WordSum, fold, roles_of
 
 
 def pixel_centres(n: int, device=None, dtype=None) -> torch.Tensor:
@@ -64,12 +65,14 @@ class SpritePathGenerator(nn.Module):
         self.span = sprite / cfg.size
         c = cfg.g_channels
         # one encoder for the look and one for the path: each can learn to ignore the other's words
-        self.text = TextEncoder(vocab_size, cfg.text_dim, init_std=cfg.look_word_std)
+        if cfg.look != "words":
+            self.text = TextEncoder(vocab_size, cfg.text_dim, init_std=cfg.look_word_std)
         if cfg.path != "motion":
             self.path_text = TextEncoder(vocab_size, cfg.text_dim, pool="mean")
         u = pixel_centres(sprite)  # in sprite half-widths
-        if cfg.look == "polygon":
-            self.look = mlp(cfg.z_content + cfg.text_dim, cfg.hidden, cfg.hidden, 3 + FACETS)  # colour, sides
+        if cfg.look in ("polygon", "words"):
+            self.look = (WordLook(vocab_size) if cfg.look == "words"
+                         else mlp(cfg.z_content + cfg.text_dim, cfg.hidden, cfg.hidden, 3 + FACETS))  # colour, sides
             angle = torch.arange(FACETS) * (2 * math.pi / FACETS)
             self.register_buffer("normal", torch.stack([angle.cos(), angle.sin()], 1), persistent=False)  # x right, y down
             where = torch.stack(torch.broadcast_tensors(u[None, :], u[:, None]), -1) * (sprite / 2)  # (S, S, 2) pixels
@@ -104,7 +107,10 @@ class SpritePathGenerator(nn.Module):
 
     def draw_sprite(self, z: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         """(B, 4, S, S) the sprite: RGB in [-1, 1] and alpha in [0, 1], from content noise and text;
-        with the polygon look, (B, 3 + FACETS) its colour and side logits (polygon)."""
+        with the polygon look, (B, 3 + FACETS) its colour and side logits (polygon); with the words
+        look, those and a log-scale (B, 3 + FACETS + 1)."""
+        if self.cfg.look == "words":
+            return self.look(ids)
         e = self.text(ids)
         zc = z[:, : self.cfg.z_content]
         if self.cfg.look == "polygon":
@@ -129,7 +135,9 @@ class SpritePathGenerator(nn.Module):
         (log-scale, angle) if given. Side i lies d_i from the middle along its normal, d_i in
         (0, 1) of the sprite's half-width."""
         s = self.reach.shape[0]
-        d = torch.sigmoid(p[:, 3:]) * (s / 2 - 1)  # in pixels; the outermost ring stays clear (window)
+        d = torch.sigmoid(p[:, 3:3 + FACETS]) * (s / 2 - 1)  # in pixels; the outermost ring stays clear (window)
+        if p.shape[1] > 3 + FACETS:  # the words look's size
+            d = (d * p[:, 3 + FACETS:].exp()).clamp(max=s / 2 - 1)
         normal, reach = self.normal, self.reach
         if turn is not None:
             d = (d * turn[:, :1].exp()).clamp(max=s / 2 - 1)
@@ -243,6 +251,22 @@ class SpritePathGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         return self.render(*self.parts(z, ids))
+
+
+class WordLook(nn.Module):
+    """(B, L) ids -> (B, 3 + FACETS + 1) the polygon look from the words alone: its colour from the
+    colour word, its sides from the shape word, its log-scale from the size word, each a learnt
+    start plus that word's numbers. A red square is red's colour on the square's sides, although no
+    red square was seen; the look has no noise, as the data's shapes have none."""
+
+    def __init__(self, vocab_size: int):
+        super().__init__()
+        roles = roles_of(vocab_size, {1: set(COLOURS), 2: set(SHAPES), 3: set(SIZES)})
+        self.colour, self.sides, self.size = WordSum(roles, 1, 3), WordSum(roles, 2, FACETS), WordSum(roles, 3, 1)
+        self.start = nn.Parameter(torch.zeros(3 + FACETS + 1))
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return PACE * self.start + torch.cat([self.colour(ids), self.sides(ids), self.size(ids)], 1)
 
 
 class TutorialGenerator(nn.Module):
