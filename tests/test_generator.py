@@ -46,22 +46,26 @@ def test_a_faint_haze_beside_the_object_does_not_move_the_centre_it_is_placed_by
 
 
 def polygon_logits(G, shape: str, size: str) -> torch.Tensor:
-    """(3 + FACETS,) the polygon look's logits for a magenta `shape` of `size` drawn as the data draws it."""
+    """(3 + FACETS,) the polygon look's logits for a magenta `shape` of `size` drawn as the data draws it;
+    the words look's (3 + FACETS + 1,): its corners where that polygon's outline crosses their angles."""
     half, width = G.reach.shape[0] / 2 - 1, SIZES[size] * G.side  # pixels
     sides = {"circle": dict.fromkeys(range(FACETS), width), "square": dict.fromkeys((0, 6, 12, 18), width),
              "triangle": dict.fromkeys((6, 14, 22), width / 3 ** 0.5)}[shape]  # normals every 15 degrees, y down
-    p = torch.full((3 + FACETS,), 12.0)  # unused sides far out
-    p[:3] = torch.tensor([4.0, -4.0, 4.0])
-    for i, d in sides.items():
-        p[3 + i] = torch.logit(torch.tensor(d / half))
-    return p
+    d = torch.full((FACETS,), 0.99 * half)  # unused sides far out
+    d[list(sides)] = torch.tensor(list(sides.values()))
+    if G.cfg.look == "words":
+        along = G.normal @ G.normal.T  # (corner, side): how far a step along a corner's angle goes along a side's normal
+        d = torch.where(along > 1e-6, d[None] / along.clamp(min=1e-6), torch.inf).amin(1)
+    colour = torch.tensor([4.0, -4.0, 4.0])
+    return torch.cat([colour, torch.logit(d / half)] + ([torch.zeros(1)] if G.cfg.look == "words" else []))
 
 
-def test_the_polygon_look_can_draw_each_shape_as_sharp_as_the_data_and_not_another():
+@pytest.mark.parametrize("look", ["polygon", "words"])
+def test_the_polygon_looks_can_draw_each_shape_as_sharp_as_the_data_and_not_another(look):
     from text2video.evaluate.analytic import judge, measure
     from text2video.data import to_uint8
 
-    G = make_generator(ModelConfig(look="polygon", centre=True), 40)
+    G = make_generator(ModelConfig(look=look, centre=True), 40)
     drawn = [(s, z) for s in ("circle", "square", "triangle") for z in ("small", "large")]
     p = torch.stack([polygon_logits(G, s, z) for s, z in drawn])
     path = torch.stack([torch.linspace(-0.4, 0.3, 16), torch.linspace(0.3, -0.4, 16)], 1) + 0.013  # off the pixel grid
@@ -74,14 +78,22 @@ def test_the_polygon_look_can_draw_each_shape_as_sharp_as_the_data_and_not_anoth
         assert checks["size"].all() or not passes  # the size check reads the area as the asked shape's
 
 
-def test_the_polygon_look_passes_a_gradient_to_its_sides_colour_and_path():
-    G = make_generator(ModelConfig(look="polygon", centre=True), 40)
+@pytest.mark.parametrize("look", ["polygon", "words"])
+def test_the_polygon_looks_pass_a_gradient_to_their_sides_colour_and_path(look):
+    G = make_generator(ModelConfig(look=look, centre=True), 40)
     p = polygon_logits(G, "square", "large")[None].repeat(2, 1).requires_grad_(True)
     path = (0.1 * torch.randn(2, 16, 2)).requires_grad_(True)
     video = G.render(p, G.anchor(path, p))
     (video[:, 0].mean() + video[:, :, :, :32].mean()).backward()  # redder, and more of it on the left
     assert p.grad[:, 3 + 0].abs().min() > 0 and p.grad[:, 0].abs().min() > 0  # the right side and the red
     assert path.grad[..., 0].abs().min() > 0
+
+
+def test_every_corner_of_the_words_look_learns_even_where_its_polygon_has_no_side():
+    G = make_generator(ModelConfig(look="words", centre=True), 40)
+    p = polygon_logits(G, "triangle", "large")[None].requires_grad_(True)
+    G.polygon_alpha(p).sum().backward()  # larger: every corner should move out, those on a side too
+    assert (p.grad[0, 3:3 + FACETS] > 0).all()
 
 
 def test_the_words_look_takes_colour_shape_and_size_each_from_its_own_word():

@@ -136,8 +136,8 @@ class SpritePathGenerator(nn.Module):
         (0, 1) of the sprite's half-width."""
         s = self.reach.shape[0]
         d = torch.sigmoid(p[:, 3:3 + FACETS]) * (s / 2 - 1)  # in pixels; the outermost ring stays clear (window)
-        if p.shape[1] > 3 + FACETS:  # the words look's size
-            d = (d * p[:, 3 + FACETS:].exp()).clamp(max=s / 2 - 1)
+        if self.cfg.look == "words":
+            return self.star_alpha(d * p[:, 3 + FACETS:].exp(), shift, turn)
         normal, reach = self.normal, self.reach
         if turn is not None:
             d = (d * turn[:, :1].exp()).clamp(max=s / 2 - 1)
@@ -149,6 +149,32 @@ class SpritePathGenerator(nn.Module):
         gap = d[:, None, None, :] - reach  # (N, S, S, FACETS): how far inside each side a pixel is
         margin = gap.min(-1).values[:, None]  # inside the nearest side (min over the last dim: 3x faster than amin, profiled)
         return (margin + 0.5).clamp(0, 1) * self.window
+
+    def star_alpha(self, r: torch.Tensor, shift: torch.Tensor | None = None,
+                   turn: torch.Tensor | None = None) -> torch.Tensor:
+        """(N, FACETS) corner distances in pixels -> (N, 1, S, S) the alpha of the polygon whose corner
+        k lies r_k from the middle at k * 360 / FACETS degrees, anti-aliased like polygon_alpha; moved,
+        grown and turned as there. A pixel belongs to the side between the two corners either side of
+        its angle, so every corner learns from the pixels beside it: as the sides of polygon_alpha, a
+        side off the outline learnt nothing and a triangle stayed a pentagon."""
+        s, step = self.reach.shape[0], 2 * math.pi / FACETS
+        q = self.where.flatten(0, 1).expand(len(r), -1, -1)  # (N, S*S, 2) pixel offsets from the middle
+        if shift is not None:
+            q = q - shift[:, None]
+        if turn is not None:
+            r = r * turn[:, :1].exp()
+            cos, sin = turn[:, 1:].cos(), turn[:, 1:].sin()  # (N, 1): turn the pixels back
+            q = torch.stack([cos * q[..., 0] + sin * q[..., 1], cos * q[..., 1] - sin * q[..., 0]], -1)
+        r = r.clamp(max=s / 2 - 1)
+        sector = torch.floor(torch.atan2(q[..., 1], q[..., 0]).remainder(2 * math.pi) / step).long() % FACETS
+        a, b = sector, (sector + 1) % FACETS  # (N, S*S) the corners either side
+        ra, rb = r.gather(1, a), r.gather(1, b)
+        ua, ub = torch.stack([(a * step).cos(), (a * step).sin()], -1), torch.stack([(b * step).cos(), (b * step).sin()], -1)
+        va, vb = ra[..., None] * ua, rb[..., None] * ub  # (N, S*S, 2)
+        edge = vb - va
+        outward = torch.stack([edge[..., 1], -edge[..., 0]], -1)  # points away from the middle
+        margin = ((va - q) * outward).sum(-1) / outward.norm(dim=-1).clamp(min=1e-6)  # inside the side, pixels
+        return (margin + 0.5).clamp(0, 1).view(-1, 1, s, s) * self.window
 
     def place(self, z: torch.Tensor, ids: torch.Tensor, sprite: torch.Tensor) -> torch.Tensor:
         """(B, T, 2) the path of `sprite` (parts), or with path="motion" (B, T, 4) its pose (x, y,
@@ -255,7 +281,7 @@ class SpritePathGenerator(nn.Module):
 
 class WordLook(nn.Module):
     """(B, L) ids -> (B, 3 + FACETS + 1) the polygon look from the words alone: its colour from the
-    colour word, its sides from the shape word, its log-scale from the size word, each a learnt
+    colour word, its corners from the shape word (star_alpha), its log-scale from the size word, each a learnt
     start plus that word's numbers. A red square is red's colour on the square's sides, although no
     red square was seen; the look has no noise, as the data's shapes have none."""
 

@@ -23,10 +23,12 @@ INSIDE = 0.85
 EDGE_ROOM = 0.15  # how much nearer the middle the words may put the edge a bounce turns at
 TRAVEL = 1.6  # longest path over a clip, in half-sides (real: 1.5, "quickly")
 SWING = 0.8  # widest zigzag, in half-sides (real: 0.3 to 0.5)
-TURN = 2.5 * math.pi  # largest turn over a clip (real: half a turn to a whole one)
+SPREAD = 0.3  # how far the noise moves a magnitude the words set, as a fraction of it: real bands are +-25%
+# largest turn over a clip the words set: spread by the noise, a whole turn, the real most; more
+# let both senses spin at 40 degrees a frame, too fast for the discriminators to tell a sense
+TURN = 2 * math.pi / (1 + SPREAD)
 GROWTH = 1.0  # largest change of log-scale over a clip (real: 0.46 to 0.63)
 SWINGS = (3.0, 7.5)  # half-periods of a zigzag over a clip: real ones turn every 2 to 5 frames of 16
-SPREAD = 0.3  # how far the noise moves a magnitude the words set, as a fraction of it: real bands are +-25%
 # Each word's numbers move this many times faster than Adam moves a weight: a direction or a regime
 # must turn round within a few hundred steps, and Adam's step is about lr whatever the gradient.
 PACE = 20.0
