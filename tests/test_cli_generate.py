@@ -56,6 +56,21 @@ def test_several_prompts_make_one_grid_a_row_each_under_their_labels(model_dir, 
     assert caption.max() > 200 and (caption < 30).mean() > 0.5
 
 
+def test_a_png_is_the_middle_frame_of_the_grid_the_gif_holds(model_dir, tmp_path):
+    from text2video.video_io import read_video
+
+    still, moving = tmp_path / "rows.png", tmp_path / "rows.npy"
+    for out in (still, moving):
+        r = generate("circle moving left", "circle moving up", "--model", str(model_dir), "--num-samples", "2",
+                     "--out", str(out))
+        assert r.returncode == 0, r.stderr
+    from text2video.video_io import captioned, grid
+    clips = np.load(moving)
+    frames = grid(captioned(clips, ["circle moving left"] * 2 + ["circle moving up"] * 2), 2)
+    np.testing.assert_array_equal(read_video(still), frames[len(frames) // 2][None])
+    assert still.read_bytes()[:4] == b"\x89PNG"
+
+
 def test_several_prompts_to_npy_hold_every_clip_prompt_by_prompt(model_dir, tmp_path):
     out = tmp_path / "clips.npy"
     r = generate("circle moving left", "circle moving up", "--model", str(model_dir), "--num-samples", "2",

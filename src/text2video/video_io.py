@@ -1,4 +1,4 @@
-"""Writing clips to files: GIF (imageio), MP4 (imageio-ffmpeg), AVI (OpenCV) and NPY.
+"""Writing clips to files: GIF (imageio), MP4 (imageio-ffmpeg), AVI (OpenCV), NPY, and PNG (a still).
 
 Clips are uint8 (N, T, H, W, 3). Several clips become one grid video; every file is written
 atomically, so a failed write never leaves half a file behind.
@@ -15,7 +15,7 @@ from einops import rearrange
 from .errors import UserError
 from .files import atomic_path, atomic_write
 
-FORMATS = (".gif", ".mp4", ".avi", ".npy")
+FORMATS = (".gif", ".mp4", ".avi", ".npy", ".png")  # .png: the middle frame, a still for a page
 MAX_BYTES = 2**31  # an upscaled video larger than this is a typo, not a wish
 
 
@@ -80,6 +80,11 @@ def save_video(path: str | os.PathLike, video: np.ndarray, fps: float = 8.0) -> 
     elif ext == ".gif":
         with atomic_write(path) as f:
             f.write(encode_gif(video, fps))
+    elif ext == ".png":
+        import imageio.v3 as iio
+
+        with atomic_write(path) as f:
+            f.write(iio.imwrite("<bytes>", video[len(video) // 2], extension=".png"))
     else:  # the encoders open the file themselves: give them a temporary sibling by name
         with atomic_path(path) as tmp:
             (_write_mp4 if ext == ".mp4" else _write_avi)(tmp, video, fps)
@@ -127,4 +132,4 @@ def read_video(path: str | os.PathLike) -> np.ndarray:
     import imageio.v3 as iio
 
     frames = iio.imread(path, index=None)
-    return frames[..., :3]
+    return (frames[None] if path.suffix.lower() == ".png" else frames)[..., :3]
