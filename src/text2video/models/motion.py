@@ -23,16 +23,13 @@ INSIDE = 0.85
 EDGE_ROOM = 0.15  # how much nearer the middle the words may put the edge a bounce turns at
 TRAVEL = 1.6  # longest path over a clip, in half-sides (real: 1.5, "quickly")
 SWING = 0.8  # widest zigzag, in half-sides (real: 0.3 to 0.5)
-SPREAD = 0.3  # how far the noise moves a magnitude the words set, as a fraction of it: real bands are +-25%
-# largest turn over a clip the words set: spread by the noise, a whole turn, the real most; more
-# let both senses spin at 40 degrees a frame, too fast for the discriminators to tell a sense
-TURN = 2 * math.pi / (1 + SPREAD)
+TURN = 2.5 * math.pi  # largest turn over a clip (real: half a turn to a whole one)
 GROWTH = 1.0  # largest change of log-scale over a clip (real: 0.46 to 0.63)
 SWINGS = (3.0, 7.5)  # half-periods of a zigzag over a clip: real ones turn every 2 to 5 frames of 16
+SPREAD = 0.3  # how far the noise moves a magnitude the words set, as a fraction of it: real bands are +-25%
 # Each word's numbers move this many times faster than Adam moves a weight: a direction or a regime
 # must turn round within a few hundred steps, and Adam's step is about lr whatever the gradient.
 PACE = 20.0
-SHARP = 4.0  # how sharply a turn's sense follows its draw: 0.96 of a whole sense half a unit from even
 # The regime the words set (before the sigmoid or tanh that bounds it), and where it starts:
 # paths of a middling length, no swing, no turn, no growth, some bounce, a middling edge.
 REGIME = ("travel", "swing", "turn", "growth", "bounce", "edge")
@@ -110,16 +107,15 @@ class MotionNet(nn.Module):
 
     A straight path is A = b = 0 with the line inside the frame; a bounce is b = 1, the line turning
     back at `meets`, where its middle puts the edge E; a zigzag is A > 0, a turn w != 0 (its
-    sense drawn from the noise at odds the complement sets), a change of size g != 0. The words
-    set each magnitude ("moving": A = w = g = 0 for any noise); the noise spreads it and sets
-    where and when."""
+    sense from the complement), a change of size g != 0. The words set each magnitude ("moving":
+    A = w = g = 0 for any noise); the noise spreads it and sets where and when."""
 
     def __init__(self, cfg: ModelConfig, vocab_size: int):
         super().__init__()
         roles = word_roles(vocab_size)
         self.direction = WordSum(roles, ROLES["direction"], 2, std=0.5, unit=True)
         self.axis = WordSum(roles, ROLES["axis"], 2, std=0.5, unit=True)  # its sign drawn from the noise
-        self.sense = WordSum(roles, ROLES["sense"], 1)  # the odds of a turn's sense: clockwise > 0
+        self.sense = WordSum(roles, ROLES["sense"], 1, std=0.5)  # of a turn: clockwise > 0
         self.regime = WordSum(roles, ROLES["manner"], len(REGIME))
         self.start = nn.Parameter(torch.tensor(START) / PACE)
         self.manner = WordSum(roles, ROLES["manner"], cfg.text_dim, std=1.0)
@@ -129,10 +125,11 @@ class MotionNet(nn.Module):
         self.register_buffer("times", torch.linspace(0, 1, cfg.frames)[None, :, None] - 0.5, persistent=False)
 
     def settings(self, ids: torch.Tensor) -> dict:
-        """What the words set, bounded: travel, swing, turn (its size), growth, bounce, edge; (B, 1) each."""
+        """What the words set, bounded: travel, swing, turn (signed), growth, bounce, edge; (B, 1) each."""
         r = self.regime(ids) + PACE * self.start
+        sense = torch.tanh(self.sense(ids))
         return {"travel": TRAVEL * torch.sigmoid(r[:, 0:1]), "swing": SWING * torch.sigmoid(r[:, 1:2]),
-                "turn": TURN * torch.sigmoid(r[:, 2:3]), "growth": GROWTH * torch.tanh(r[:, 3:4]),
+                "turn": TURN * torch.sigmoid(r[:, 2:3]) * sense, "growth": GROWTH * torch.tanh(r[:, 3:4]),
                 "bounce": torch.sigmoid(r[:, 4:5]), "edge": INSIDE - EDGE_ROOM * torch.sigmoid(r[:, 5:6])}
 
     def cost(self, ids: torch.Tensor) -> torch.Tensor:
@@ -140,7 +137,7 @@ class MotionNet(nn.Module):
         largest: a prior that keeps a part of the motion at none unless a discriminator asks for it
         (a bounce that also swung a little failed its axis)."""
         s = self.settings(ids)
-        return (s["swing"] / SWING + s["turn"] / TURN + s["growth"].abs() / GROWTH + s["bounce"]).squeeze(1)
+        return (s["swing"] / SWING + s["turn"].abs() / TURN + s["growth"].abs() / GROWTH + s["bounce"]).squeeze(1)
 
     def forward(self, z: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         zm = z[:, self.z_from:]
@@ -152,10 +149,7 @@ class MotionNet(nn.Module):
         n = self.vary(torch.cat([zm, self.manner(ids) / 4], 1))
         spread = 1 + SPREAD * torch.tanh(n[:, 0:4])
         v, swing = s["travel"] * spread[:, 0:1], s["swing"] * spread[:, 1:2]
-        # the sense is drawn like an axis's sign, the words setting its odds: a sense the words
-        # set outright had to pass through no turn at all, which the discriminators score worst
-        sense = torch.tanh(SHARP * (self.sense(ids) + zm[:, 2:3]))
-        turn, growth, edge = s["turn"] * sense * spread[:, 2:3], s["growth"] * spread[:, 3:4], s["edge"]
+        turn, growth, edge = s["turn"] * spread[:, 2:3], s["growth"] * spread[:, 3:4], s["edge"]
         meets = 0.2 + 0.6 * torch.sigmoid(n[:, 4:5])  # when a bounce meets the edge
         rate = SWINGS[0] + (SWINGS[1] - SWINGS[0]) * torch.sigmoid(n[:, 5:6])
         phase = 2 * torch.sigmoid(n[:, 6:7])
