@@ -148,8 +148,8 @@ def test_window_discriminator_word_head_trains_a_step_with_or_without_its_realis
     ({"image_look": False, "video_path": False, "look_at_real": False, "design": "tutorial"},
      "path_after needs the sprite design"),
     ({"design": "tutorial"}, "image_look needs the sprite design"),
-    ({"look": "polygon", "design": "tutorial"}, "look=polygon draws the sprite design's sprite"),
-    ({"look": "vector"}, "look must be one of conv, polygon"),
+    ({"look": "words", "design": "tutorial"}, "look=words draws the sprite design's sprite"),
+    ({"look": "vector"}, "look must be one of conv, words"),
     ({"image_mismatch": True}, "set image_text=true with it"),
 ])
 def test_impossible_discriminator_settings_are_refused(overrides, message):

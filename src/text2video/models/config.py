@@ -9,10 +9,10 @@ from ..errors import UserError
 
 
 DESIGNS = ("sprite", "tutorial")
-LOOKS = ("conv", "polygon", "words")  # how the sprite design draws its sprite: ModelConfig.look
-# The polygon look's sides face these many directions, evenly spaced: every 15 degrees, so that it
-# can draw a square (sides at 0, 90, 180, 270), an upright triangle (90, 210, 330) and a circle to
-# within 1% of its area (a 24-gon), but as well any other convex polygon with sides at those angles.
+LOOKS = ("conv", "words")  # how the sprite design draws its sprite: ModelConfig.look
+# The words look's polygon has its corners at these many angles, evenly spaced: every 15 degrees, so
+# that it can draw a square (corners at 45, 135, 225, 315), an upright triangle (270, 30, 150) and a
+# circle to within 2% of its area (a 24-gon), but as well any other polygon with corners at those angles.
 FACETS = 24
 # "motion": a pose per frame from models.motion; "fold": a straight path whose middle and length a
 # triangle wave bounds; "free": unbounded, what models trained before the fold path use
@@ -38,10 +38,9 @@ class ModelConfig:
     path: str = "fold"
     centre: bool = True  # the path places the sprite's centre of mass (its alpha's), not its middle
     design: str = "sprite"  # see DESIGNS
-    # how the sprite design draws the object: "conv", a conv decoder's RGBA; "polygon", a convex
-    # polygon of one colour, its FACETS sides' distances from the middle and its colour from
-    # (content noise, text): 27 numbers instead of a picture; "words", the polygon with its colour,
-    # sides and size each from the words of one role (generators.WordLook)
+    # how the sprite design draws the object: "conv", a conv decoder's RGBA from (content noise,
+    # text); "words", a polygon of one colour, its colour, corners and size each from the words of
+    # one role (generators.WordLook): 28 numbers instead of a picture
     look: str = "conv"
 
     def __post_init__(self):
@@ -71,9 +70,10 @@ class ModelConfig:
             if key in data and data.pop(key) != inert:
                 raise UserError(f"this model was trained with {key}, an option text2video no longer has "
                                 f"(docs/HISTORY.md); load it with an earlier version of the package")
-        if data.get("design") == "latent" or data.get("path") in ("inside", "sine"):
-            raise UserError(f"this model uses design {data.get('design')!r}, path {data.get('path')!r}, which "
-                            "text2video no longer has (docs/HISTORY.md); load it with an earlier version")
+        if data.get("design") == "latent" or data.get("path") in ("inside", "sine") or data.get("look") == "polygon":
+            raise UserError(f"this model uses design {data.get('design')!r}, path {data.get('path')!r}, look "
+                            f"{data.get('look')!r}, which text2video no longer has (docs/HISTORY.md); load it with "
+                            "an earlier version")
         return cls(**data)
 
 

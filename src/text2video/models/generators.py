@@ -51,8 +51,8 @@ class SpritePathGenerator(nn.Module):
     """What and where, generated apart: a sprite (RGB + alpha) from (content noise, text) and a
     straight path p_t = p0 + t v from (motion noise, content noise, text); every frame is the
     sprite moved to p_t (bilinear resampling) over a black background. The conv decoder runs
-    once per clip instead of once per frame. With look="polygon" the sprite is a convex polygon
-    of one colour, drawn for every frame where the path puts it (polygon_alpha, paste)."""
+    once per clip instead of once per frame. With look="words" the sprite is a polygon of one
+    colour, drawn for every frame where the path puts it (polygon_alpha, paste)."""
 
     def __init__(self, cfg: ModelConfig, vocab_size: int, span: float = 0.375):
         super().__init__()
@@ -70,14 +70,10 @@ class SpritePathGenerator(nn.Module):
         if cfg.path != "motion":
             self.path_text = TextEncoder(vocab_size, cfg.text_dim, pool="mean")
         u = pixel_centres(sprite)  # in sprite half-widths
-        if cfg.look in ("polygon", "words"):
-            self.look = (WordLook(vocab_size) if cfg.look == "words"
-                         else mlp(cfg.z_content + cfg.text_dim, cfg.hidden, cfg.hidden, 3 + FACETS))  # colour, sides
-            angle = torch.arange(FACETS) * (2 * math.pi / FACETS)
-            self.register_buffer("normal", torch.stack([angle.cos(), angle.sin()], 1), persistent=False)  # x right, y down
+        if cfg.look == "words":
+            self.look = WordLook(vocab_size)
             where = torch.stack(torch.broadcast_tensors(u[None, :], u[:, None]), -1) * (sprite / 2)  # (S, S, 2) pixels
-            self.register_buffer("where", where, persistent=False)
-            self.register_buffer("reach", where @ self.normal.T, persistent=False)  # (S, S, FACETS): along each normal
+            self.register_buffer("where", where, persistent=False)  # x right, y down
         else:
             self.look = mlp(cfg.z_content + cfg.text_dim, cfg.hidden, c * start * start)
             blocks, side = [], start
@@ -107,57 +103,35 @@ class SpritePathGenerator(nn.Module):
 
     def draw_sprite(self, z: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         """(B, 4, S, S) the sprite: RGB in [-1, 1] and alpha in [0, 1], from content noise and text;
-        with the polygon look, (B, 3 + FACETS) its colour and side logits (polygon); with the words
-        look, those and a log-scale (B, 3 + FACETS + 1)."""
+        with the words look, (B, 3 + FACETS + 1) its colour, corner logits and log-scale (polygon),
+        drawn by render frame by frame."""
         if self.cfg.look == "words":
             return self.look(ids)
         e = self.text(ids)
         zc = z[:, : self.cfg.z_content]
-        if self.cfg.look == "polygon":
-            return self.look(torch.cat([zc, e], 1))  # drawn by render, frame by frame
         x = rearrange(self.look(torch.cat([zc, e], 1)), "b (c y x) -> b c y x", y=3, x=3)
         rgba = self.to_rgba(with_coords(self.blocks(x)))
         alpha = torch.sigmoid(rgba[:, 3:]) * self.window  # clear at the sprite's edge: no box outline
         return torch.cat([torch.tanh(rgba[:, :3]), alpha], 1)
 
     def polygon(self, p: torch.Tensor, shift: torch.Tensor | None = None) -> torch.Tensor:
-        """(N, 3 + FACETS) colour and side logits -> (N, 4, S, S) a convex polygon of one colour
+        """(N, 3 + FACETS + 1) the words look -> (N, 4, S, S) its polygon of one colour
         (polygon_alpha), as a sprite."""
-        s = self.reach.shape[0]
+        s = self.where.shape[0]
         rgb = torch.tanh(p[:, :3])[:, :, None, None].expand(-1, -1, s, s)
         return torch.cat([rgb, self.polygon_alpha(p, shift)], 1)
 
     def polygon_alpha(self, p: torch.Tensor, shift: torch.Tensor | None = None,
                       turn: torch.Tensor | None = None) -> torch.Tensor:
-        """(N, 3 + FACETS) logits -> (N, 1, S, S) the polygon's alpha, anti-aliased as the data's
-        shapes are (the signed distance to its nearest side, clamped over a pixel), its middle
-        `shift` (N, 2) pixels off the sprite's middle if given, grown and turned by `turn` (N, 2):
-        (log-scale, angle) if given. Side i lies d_i from the middle along its normal, d_i in
-        (0, 1) of the sprite's half-width."""
-        s = self.reach.shape[0]
-        d = torch.sigmoid(p[:, 3:3 + FACETS]) * (s / 2 - 1)  # in pixels; the outermost ring stays clear (window)
-        if self.cfg.look == "words":
-            return self.star_alpha(d * p[:, 3 + FACETS:].exp(), shift, turn)
-        normal, reach = self.normal, self.reach
-        if turn is not None:
-            d = (d * turn[:, :1].exp()).clamp(max=s / 2 - 1)
-            angle = turn[:, 1:] + torch.arange(FACETS, device=p.device) * (2 * math.pi / FACETS)  # (N, FACETS)
-            normal = torch.stack([angle.cos(), angle.sin()], -1)  # (N, FACETS, 2)
-            reach = torch.einsum("yxk,nfk->nyxf", self.where, normal)
-        if shift is not None:
-            d = d + ((shift[:, None] * normal).sum(-1) if turn is not None else shift @ self.normal.T)
-        gap = d[:, None, None, :] - reach  # (N, S, S, FACETS): how far inside each side a pixel is
-        margin = gap.min(-1).values[:, None]  # inside the nearest side (min over the last dim: 3x faster than amin, profiled)
-        return (margin + 0.5).clamp(0, 1) * self.window
-
-    def star_alpha(self, r: torch.Tensor, shift: torch.Tensor | None = None,
-                   turn: torch.Tensor | None = None) -> torch.Tensor:
-        """(N, FACETS) corner distances in pixels -> (N, 1, S, S) the alpha of the polygon whose corner
-        k lies r_k from the middle at k * 360 / FACETS degrees, anti-aliased like polygon_alpha; moved,
-        grown and turned as there. A pixel belongs to the side between the two corners either side of
-        its angle, so every corner learns from the pixels beside it: as the sides of polygon_alpha, a
-        side off the outline learnt nothing and a triangle stayed a pentagon."""
-        s, step = self.reach.shape[0], 2 * math.pi / FACETS
+        """(N, 3 + FACETS + 1) the words look -> (N, 1, S, S) its polygon's alpha, anti-aliased as the
+        data's shapes are (the signed distance to its side, clamped over a pixel), its middle `shift`
+        (N, 2) pixels off the sprite's middle if given, grown and turned by `turn` (N, 2):
+        (log-scale, angle) if given. Corner k lies r_k from the middle at k * 360 / FACETS degrees
+        (x right, y down), r_k in (0, 1) of the sprite's half-width, times the look's scale. A pixel
+        belongs to the side between the two corners either side of its angle, so every corner learns
+        from the pixels beside it (docs/HISTORY.md: sides at fixed angles did not)."""
+        s, step = self.where.shape[0], 2 * math.pi / FACETS
+        r = torch.sigmoid(p[:, 3:3 + FACETS]) * (s / 2 - 1) * p[:, 3 + FACETS:].exp()  # in pixels
         q = self.where.flatten(0, 1).expand(len(r), -1, -1)  # (N, S*S, 2) pixel offsets from the middle
         if shift is not None:
             q = q - shift[:, None]
@@ -165,8 +139,10 @@ class SpritePathGenerator(nn.Module):
             r = r * turn[:, :1].exp()
             cos, sin = turn[:, 1:].cos(), turn[:, 1:].sin()  # (N, 1): turn the pixels back
             q = torch.stack([cos * q[..., 0] + sin * q[..., 1], cos * q[..., 1] - sin * q[..., 0]], -1)
-        r = r.clamp(max=s / 2 - 1)
-        sector = torch.floor(torch.atan2(q[..., 1], q[..., 0]).remainder(2 * math.pi) / step).long() % FACETS
+        r = r.clamp(max=s / 2 - 1)  # the outermost ring stays clear (window)
+        # a pixel on a corner's ray goes to the side after it, whatever the rounding of its angle: a
+        # quarter turn then draws the same pixels as the turned frame
+        sector = torch.floor(torch.atan2(q[..., 1], q[..., 0]).remainder(2 * math.pi) / step + 1e-4).long() % FACETS
         a, b = sector, (sector + 1) % FACETS  # (N, S*S) the corners either side
         ra, rb = r.gather(1, a), r.gather(1, b)
         ua, ub = torch.stack([(a * step).cos(), (a * step).sin()], -1), torch.stack([(b * step).cos(), (b * step).sin()], -1)
@@ -210,7 +186,7 @@ class SpritePathGenerator(nn.Module):
         return torch.cat([places[..., :2] - scale * turned, places[..., 2:]], -1)
 
     def mass(self, sprite: torch.Tensor) -> torch.Tensor:
-        """(B, 4, S, S) sprite (or the polygon look's (B, 3 + FACETS)) -> (B, 1, S, S) the alpha
+        """(B, 4, S, S) sprite (or the words look's (B, 3 + FACETS + 1)) -> (B, 1, S, S) the alpha
         whose centre the path places."""
         if sprite.dim() == 2:
             sprite = self.polygon(sprite)
@@ -230,7 +206,7 @@ class SpritePathGenerator(nn.Module):
 
     def render(self, sprite: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
         """The sprite moved to every position of pos (B, T, 2) over a black background: (B, 3, T, side, side).
-        The polygon look's sprite (B, 3 + FACETS) is drawn anew for every frame with the sub-pixel
+        The words look's sprite (B, 3 + FACETS + 1) is drawn anew for every frame with the sub-pixel
         part of its position, and pasted on whole pixels: nothing resamples (blurs) it."""
         t, side, scale = pos.shape[1], self.side, 1 / self.span
         turn = rearrange(pos[..., 2:], "b t k -> (b t) k") if pos.shape[-1] == 4 else None  # (log-scale, angle)
@@ -281,7 +257,7 @@ class SpritePathGenerator(nn.Module):
 
 class WordLook(nn.Module):
     """(B, L) ids -> (B, 3 + FACETS + 1) the polygon look from the words alone: its colour from the
-    colour word, its corners from the shape word (star_alpha), its log-scale from the size word, each a learnt
+    colour word, its corners from the shape word (polygon_alpha), its log-scale from the size word, each a learnt
     start plus that word's numbers. A red square is red's colour on the square's sides, although no
     red square was seen; the look has no noise, as the data's shapes have none."""
 

@@ -124,8 +124,8 @@ REMOVED = {"image_path": False, "window_text": False, "diversity": 0.0, "r1": 0.
 
 
 CPU = TrainConfig()
-SHAPES = replace(CPU, name="shapes", model=replace(CPU.model, look="polygon", look_word_std=0.3), image_text=True,
-                 image_words=1.0, image_mismatch=True, window=16, window_words=1.0, window_real=0.0)
+SHAPES = replace(CPU, name="shapes", model=replace(CPU.model, look="words"), image_text=True,
+                 image_words=1.0, image_mismatch=True, window=16, window_words=1.0)
 # model/patterns: a pose per frame from the motion module, the image discriminator reading the prompt
 # (a rotating circle carries a mark), windows that follow the object judging its turn and growth,
 # near-miss wrong prompts, a window word head on still frames (it draws the mark)
@@ -134,7 +134,7 @@ PATTERNS = replace(CPU, name="patterns", model=replace(CPU.model, path="motion")
 PRESET_CONFIGS = {
     "cpu": CPU,  # model/circles
     "patterns": PATTERNS,
-    "shapes": SHAPES,  # model/shapes: the polygon look, a prompt-reading image discriminator, a window word head
+    "shapes": SHAPES,  # model/shapes: the words look, a prompt-reading image discriminator, a window word head
     "gpu": replace(CPU, name="gpu", model=replace(CPU.model, core=64, g_channels=256, d_channels=32), batch_size=64,
                    checkpoint_every=1000, sample_every=1000),
     # 128x128 frames: the sprite (48 px) is drawn and its frames judged at 128, clips at 64
