@@ -34,6 +34,13 @@ TUTORIAL := "circle moving down" \
 	"circle zigzagging vertically" \
 	"circle zigzagging horizontally"
 
+# model/shapes in the README: three held-out combinations, then six seen ones
+SHAPES = "small red square moving down-left quickly" "large red triangle moving up-right" \
+	"small yellow square moving down" "large yellow triangle moving left slowly" \
+	"small green circle moving down-right" "large blue circle moving up quickly" \
+	"small cyan triangle moving right" "large white square moving down-left slowly" \
+	"large magenta square moving up-left"
+
 demo: $(STAMP)
 	$(PY) -m text2video generate "circle moving up-right" --num-samples 4 --scale 2 --out outputs/circle_moving_up-right.gif
 	$(PY) -m text2video generate $(TUTORIAL) --model model/patterns --scale 2 --out outputs/tutorial_prompts.gif
@@ -52,6 +59,7 @@ bench: $(STAMP)
 gallery: $(STAMP)
 	$(PY) docs/make_gallery.py
 	$(PY) -m text2video generate $(TUTORIAL) --model model/patterns --scale 2 --out docs/gallery/tutorial_prompts.gif
+	$(PY) -m text2video generate $(SHAPES) --model model/shapes --scale 2 --out docs/gallery/shapes.gif
 
 notebooks: $(STAMP)
 	rm -rf runs/notebook-01 runs/notebook-02 runs/notebook-03-tutorial
