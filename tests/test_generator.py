@@ -154,3 +154,5 @@ def test_a_config_with_deleted_options_loads_where_they_were_off_and_is_refused_
         ModelConfig.from_json({**data, "sprite_prior": 3.0})
     with pytest.raises(UserError, match="design 'latent'"):
         ModelConfig.from_json({**data, "design": "latent"})
+    with pytest.raises(UserError, match="look 'polygon', which text2video no longer has"):
+        ModelConfig.from_json({**data, "look": "polygon"})

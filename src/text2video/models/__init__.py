@@ -1,7 +1,7 @@
 """The networks: the text-to-video generator, video and image discriminators, a learned 2x
 upsampler, and the tutorial's per-frame design kept as a baseline.
 
-The SpritePathGenerator draws what and where apart: a sprite (RGBA, or a convex polygon) from
+The SpritePathGenerator draws what and where apart: a sprite (RGBA, or a polygon) from
 (content noise, text) once per clip, drawn in every frame along a straight path or at a pose per
 frame (place, scale, angle) from the motion module (`motion`: motion noise, text). All
 normalisation is per sample (GroupNorm), so a clip does not depend on its batch or mode. One
