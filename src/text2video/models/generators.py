@@ -257,13 +257,14 @@ class SpritePathGenerator(nn.Module):
 
 class WordLook(nn.Module):
     """(B, L) ids -> (B, 3 + FACETS + 1) the polygon look from the words alone: its colour from the
-    colour word, its corners from the shape word (polygon_alpha), its log-scale from the size word, each a learnt
-    start plus that word's numbers. A red square is red's colour on the square's sides, although no
-    red square was seen; the look has no noise, as the data's shapes have none."""
+    colour word, its corners from the shape word (polygon_alpha), its log-scale from the size word,
+    each a learnt start plus that word's numbers. A red square is red's colour on the square's
+    corners, although no red square was seen; the look has no noise, as the data's shapes have none."""
 
     def __init__(self, vocab_size: int):
         super().__init__()
         roles = roles_of(vocab_size, {1: set(COLOURS), 2: set(SHAPES), 3: set(SIZES)})
+        # `sides` holds the corners' logits (the name the shipped weights carry)
         self.colour, self.sides, self.size = WordSum(roles, 1, 3), WordSum(roles, 2, FACETS), WordSum(roles, 3, 1)
         self.start = nn.Parameter(torch.zeros(3 + FACETS + 1))
 
