@@ -51,8 +51,7 @@ def polygon_logits(G, shape: str, size: str) -> torch.Tensor:
     half, width = G.where.shape[0] / 2 - 1, SIZES[size] * G.side  # pixels
     sides = {"circle": dict.fromkeys(range(FACETS), width), "square": dict.fromkeys((0, 6, 12, 18), width),
              "triangle": dict.fromkeys((6, 14, 22), width / 3 ** 0.5)}[shape]  # normals every 15 degrees, y down
-    angle = torch.arange(FACETS) * (2 * math.pi / FACETS)
-    unit = torch.stack([angle.cos(), angle.sin()], 1)
+    unit = G.corner  # (FACETS, 2): the corners' directions, which are also the data's side normals here
     along = unit[:, None] @ unit[list(sides)].T[None]  # (corner, 1, side): a corner's step along each normal
     corner = (torch.tensor(list(sides.values())) / along[:, 0].clamp(min=1e-6)).where(along[:, 0] > 1e-6, torch.inf)
     colour = torch.tensor([4.0, -4.0, 4.0])

@@ -74,6 +74,8 @@ class SpritePathGenerator(nn.Module):
             self.look = WordLook(vocab_size)
             where = torch.stack(torch.broadcast_tensors(u[None, :], u[:, None]), -1) * (sprite / 2)  # (S, S, 2) pixels
             self.register_buffer("where", where, persistent=False)  # x right, y down
+            angle = torch.arange(FACETS) * (2 * math.pi / FACETS)
+            self.register_buffer("corner", torch.stack([angle.cos(), angle.sin()], 1), persistent=False)  # (FACETS, 2)
         else:
             self.look = mlp(cfg.z_content + cfg.text_dim, cfg.hidden, c * start * start)
             blocks, side = [], start
@@ -145,8 +147,7 @@ class SpritePathGenerator(nn.Module):
         sector = torch.floor(torch.atan2(q[..., 1], q[..., 0]).remainder(2 * math.pi) / step + 1e-4).long() % FACETS
         a, b = sector, (sector + 1) % FACETS  # (N, S*S) the corners either side
         ra, rb = r.gather(1, a), r.gather(1, b)
-        ua, ub = torch.stack([(a * step).cos(), (a * step).sin()], -1), torch.stack([(b * step).cos(), (b * step).sin()], -1)
-        va, vb = ra[..., None] * ua, rb[..., None] * ub  # (N, S*S, 2)
+        va, vb = ra[..., None] * self.corner[a], rb[..., None] * self.corner[b]  # (N, S*S, 2)
         edge = vb - va
         outward = torch.stack([edge[..., 1], -edge[..., 0]], -1)  # points away from the middle
         margin = ((va - q) * outward).sum(-1) / outward.norm(dim=-1).clamp(min=1e-6)  # inside the side, pixels
