@@ -55,6 +55,18 @@ def test_a_regime_without_swing_turn_growth_or_bounce_is_a_straight_steady_path_
     assert pose[..., 2].abs().max() == 0 and (pose[:, :, 3] - pose[:, :1, 3]).abs().max() < 1e-6
 
 
+def test_the_line_path_is_straight_steady_upright_and_of_one_size_whatever_the_words_ask():
+    torch.manual_seed(0)
+    net = make_generator(ModelConfig(path="line"), len(VOCAB)).motion
+    with torch.no_grad():
+        net.regime.table.normal_(std=0.5)  # words that ask for swing, turn, growth and bounce
+        net.vary[-1].bias.normal_(std=3.0)
+        pose = net(5 * torch.randn(64, 24), VOCAB.batch(["circle bouncing vertically", "circle moving left"] * 32))
+    steps = pose[:, 1:, :2] - pose[:, :-1, :2]
+    torch.testing.assert_close(steps, steps[:, :1].expand_as(steps), atol=1e-5, rtol=0)
+    assert pose[..., 2:].abs().max() == 0 and steps.abs().amax() > 0
+
+
 def test_a_bounce_meets_the_edge_mid_clip_and_turns_back_there():
     net = motion_with({"travel": 2.0, "bounce": -OFF, "edge": OFF}, {"horizontally": (1.0, 0.0)}, {4: 0.3})
     x = pose_of(net, "circle bouncing horizontally")[:, 0]

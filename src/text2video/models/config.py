@@ -14,9 +14,12 @@ LOOKS = ("conv", "words")  # how the sprite design draws its sprite: ModelConfig
 # that it can draw a square (corners at 45, 135, 225, 315), an upright triangle (270, 30, 150) and a
 # circle to within 2% of its area (a 24-gon), but as well any other polygon with corners at those angles.
 FACETS = 24
-# "motion": a pose per frame from models.motion; "fold": a straight path whose middle and length a
-# triangle wave bounds; "free": unbounded, what models trained before the fold path use
-PATHS = ("motion", "fold", "free")
+# "motion": a pose per frame from models.motion; "line": the same held to straight lines, upright
+# and of one size (no swing, turn, growth or bounce); "fold": a straight path whose middle and
+# length a triangle wave bounds, from an MLP; "free": unbounded, what models trained before the fold
+# path use
+PATHS = ("motion", "line", "fold", "free")
+PATH_WORDS = ("motion", "all")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,9 @@ class ModelConfig:
     # "fold": the path's middle and length bounded by a triangle wave (models.fold), so both ends
     # stay inside the frame; "free": p0 + t v, unbounded
     path: str = "fold"
+    # what the fold or free path reads of the prompt: "all" its words; "motion" all but the colour
+    # and the shape, so a held-out red square moves as the seen prompts' words say
+    path_words: str = "all"
     centre: bool = True  # the path places the sprite's centre of mass (its alpha's), not its middle
     design: str = "sprite"  # see DESIGNS
     # how the sprite design draws the object: "conv", a conv decoder's RGBA from (content noise,
@@ -54,6 +60,8 @@ class ModelConfig:
             raise UserError(f"design must be one of {', '.join(DESIGNS)}, got {self.design!r}")
         if self.path not in PATHS:
             raise UserError(f"path must be one of {', '.join(PATHS)}, got {self.path!r}")
+        if self.path_words not in PATH_WORDS:
+            raise UserError(f"path_words must be one of {', '.join(PATH_WORDS)}, got {self.path_words!r}")
         if self.look not in LOOKS:
             raise UserError(f"look must be one of {', '.join(LOOKS)}, got {self.look!r}")
         if self.look != "conv" and self.design != "sprite":

@@ -68,9 +68,10 @@ def word_roles(vocab_size: int) -> torch.Tensor:
 
 def roles_of(vocab_size: int, words: dict[int, set[str]]) -> torch.Tensor:
     """(vocab_size,) each word id's role, the key of the set in `words` that holds it; 0 for other
-    words and padding. Ids follow grammar_words, as Vocabulary's do."""
+    words, padding and ids past the grammar's words. Ids follow grammar_words, as Vocabulary's do."""
     role = {w: r for r, ws in words.items() for w in ws}
-    return torch.tensor([0] + [role.get(w, 0) for w in grammar_words()[: vocab_size - 1]])
+    known = [role.get(w, 0) for w in grammar_words()[: vocab_size - 1]]
+    return torch.tensor([0] + known + [0] * (vocab_size - 1 - len(known)))
 
 
 def at_most_one(x: torch.Tensor) -> torch.Tensor:
@@ -122,15 +123,19 @@ class MotionNet(nn.Module):
         self.vary = nn.Sequential(nn.Linear(cfg.z_motion + cfg.text_dim, cfg.hidden), nn.LeakyReLU(0.2),
                                   nn.Linear(cfg.hidden, cfg.hidden), nn.LeakyReLU(0.2), nn.Linear(cfg.hidden, VARIED))
         self.z_from = cfg.z_content
+        self.straight = cfg.path == "line"  # no swing, turn, growth or bounce, upright: straight paths only
         self.register_buffer("times", torch.linspace(0, 1, cfg.frames)[None, :, None] - 0.5, persistent=False)
 
     def settings(self, ids: torch.Tensor) -> dict:
         """What the words set, bounded: travel, swing, turn (signed), growth, bounce, edge; (B, 1) each."""
         r = self.regime(ids) + PACE * self.start
         sense = torch.tanh(self.sense(ids))
-        return {"travel": TRAVEL * torch.sigmoid(r[:, 0:1]), "swing": SWING * torch.sigmoid(r[:, 1:2]),
-                "turn": TURN * torch.sigmoid(r[:, 2:3]) * sense, "growth": GROWTH * torch.tanh(r[:, 3:4]),
-                "bounce": torch.sigmoid(r[:, 4:5]), "edge": INSIDE - EDGE_ROOM * torch.sigmoid(r[:, 5:6])}
+        s = {"travel": TRAVEL * torch.sigmoid(r[:, 0:1]), "swing": SWING * torch.sigmoid(r[:, 1:2]),
+             "turn": TURN * torch.sigmoid(r[:, 2:3]) * sense, "growth": GROWTH * torch.tanh(r[:, 3:4]),
+             "bounce": torch.sigmoid(r[:, 4:5]), "edge": INSIDE - EDGE_ROOM * torch.sigmoid(r[:, 5:6])}
+        if self.straight:
+            s.update({k: torch.zeros_like(s[k]) for k in ("swing", "turn", "growth", "bounce")})
+        return s
 
     def cost(self, ids: torch.Tensor) -> torch.Tensor:
         """(B,) how much swing, turn, growth and bounce the words ask, each as a fraction of its
@@ -153,7 +158,7 @@ class MotionNet(nn.Module):
         meets = 0.2 + 0.6 * torch.sigmoid(n[:, 4:5])  # when a bounce meets the edge
         rate = SWINGS[0] + (SWINGS[1] - SWINGS[0]) * torch.sigmoid(n[:, 5:6])
         phase = 2 * torch.sigmoid(n[:, 6:7])
-        angle0 = math.pi * fold(n[:, 7:8])
+        angle0 = math.pi * fold(n[:, 7:8]) * (not self.straight)
         # along u: a line, or with `bounce` b a line that turns back at `meets` (a V in time): its
         # slope is v before and v (1 - 2b) after, so a half-learnt bounce stops, a whole one returns
         t = self.times  # (1, T, 1) from -1/2 to 1/2
