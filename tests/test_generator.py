@@ -127,6 +127,20 @@ def test_the_path_reads_no_colour_or_shape_word_unless_it_reads_all_words(path_w
     assert not torch.equal(path[0], path[2]) and not torch.equal(path[0], path[3])  # size and speed
 
 
+def test_a_convex_words_look_has_no_dents_and_a_spike_has_some_that_its_gradient_flattens():
+    from text2video.text import Vocabulary
+
+    vocab = Vocabulary.from_grammar()
+    G = make_generator(ModelConfig(look="words"), len(vocab))
+    ids = vocab.batch(["circle"])
+    assert G.look.dents(ids).item() == 0  # every corner at one radius: a 24-gon
+    with torch.no_grad():
+        G.look.start[3 + 5] = 0.2  # one corner pushed out, at PACE: a spike
+    dents = G.look.dents(ids)
+    dents.sum().backward()
+    assert dents.item() > 0.2 and G.look.start.grad[3 + 5] > 0  # descent pulls the spike in
+
+
 def test_fold_is_the_identity_inside_its_bounds_and_turns_back_beyond_them():
     x = (torch.linspace(-7, 7, 1401, dtype=torch.float64) + 0.003).requires_grad_(True)  # off the corners
     y = fold(x)

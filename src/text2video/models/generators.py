@@ -275,6 +275,15 @@ class WordLook(nn.Module):
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         return PACE * self.start + torch.cat([self.colour(ids), self.sides(ids), self.size(ids)], 1)
 
+    def dents(self, ids: torch.Tensor) -> torch.Tensor:
+        """(B,) how far the polygon of each prompt is from convex: the sum over corners of how far
+        each lies inside the line through its two neighbours, in the sprite's half-widths. Every
+        shape of the data is convex; a dent beside a spike drew streaks instead of a triangle."""
+        r = torch.sigmoid(self(ids)[:, 3:3 + FACETS])  # (B, FACETS) as polygon_alpha, before the scale
+        before, after = r.roll(1, 1), r.roll(-1, 1)
+        chord = 2 * before * after * math.cos(2 * math.pi / FACETS) / (before + after)  # that line, at corner k
+        return (chord - r).clamp(min=0).sum(1)
+
 
 class TutorialGenerator(nn.Module):
     """The tutorial's design: a DCGAN image generator applied to each frame with fresh noise

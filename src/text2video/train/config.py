@@ -48,6 +48,8 @@ class TrainConfig:
     # >0: a second video discriminator judges clips of windows this wide that follow the object at
     # full size, where a turn shows (at the core side a rotating circle's mark is a pixel)
     video_window: int = 0
+    # weight of the words look's convexity prior (WordLook.dents): the data's shapes are all convex
+    look_convex: float = 0.0
     # weight of the motion module's prior (MotionNet.cost): swing, turn, growth and bounce stay at
     # none where no discriminator asks for them
     motion_prior: float = 0.0
@@ -93,6 +95,9 @@ class TrainConfig:
         if self.image_mismatch and not self.image_text:
             raise UserError("image_mismatch pairs frames with wrong prompts, which only a discriminator that reads "
                             "the prompt can judge: set image_text=true with it")
+        if self.look_convex < 0 or (self.look_convex and self.model.look != "words"):
+            raise UserError(f"look_convex weighs the words look's convexity prior: >= 0, with look=words; got "
+                            f"look_convex={self.look_convex}, look={self.model.look!r}")
         if self.path_after < 0:
             raise UserError(f"path_after must be a step number >= 0, got {self.path_after}")
         if self.window and not self.image_frames:

@@ -257,6 +257,8 @@ class Trainer:
                 loss = loss + fooling_loss(cfg.loss, D, (D.features(fake), b.ids), words=cfg.words, bag=b.bag)
             if cfg.motion_prior and moving:
                 loss = loss + cfg.motion_prior * self.G.motion.cost(b.ids).mean()
+            if cfg.look_convex:
+                loss = loss + cfg.look_convex * self.G.look.dents(b.ids).mean()
             if k:
                 frames = still if cfg.image_look else self.frames_for_image_d(fake_full, fake, k)
                 loss = loss + fooling_loss(cfg.loss, self.Di, (self.Di.features(frames), b.frame_ids),
