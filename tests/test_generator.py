@@ -111,22 +111,6 @@ def test_the_words_look_takes_colour_shape_and_size_each_from_its_own_word():
     assert area[3] / area[0] == pytest.approx(math.exp(2 * (look[3, -1] - look[0, -1])), rel=0.1)  # sizes scale sides
 
 
-@pytest.mark.parametrize("path_words", ["motion", "all"])
-def test_the_path_reads_no_colour_or_shape_word_unless_it_reads_all_words(path_words):
-    from text2video.text import Vocabulary
-
-    vocab = Vocabulary.from_grammar()
-    torch.manual_seed(0)
-    G = make_generator(ModelConfig(look="words", path_words=path_words), len(vocab))
-    z = torch.randn(1, 24).expand(4, -1)
-    ids = vocab.batch(["small red square moving left", "small blue circle moving left",
-                       "large red square moving left", "small red square moving left quickly"])
-    with torch.no_grad():
-        path = G.place(z, ids, G.draw_sprite(z, ids[:1]).expand(4, -1))  # one sprite: only the words differ
-    assert torch.equal(path[0], path[1]) == (path_words == "motion")  # colour and shape
-    assert not torch.equal(path[0], path[2]) and not torch.equal(path[0], path[3])  # size and speed
-
-
 def test_a_convex_words_look_has_no_dents_and_a_spike_has_some_that_its_gradient_flattens():
     from text2video.text import Vocabulary
 

@@ -19,7 +19,6 @@ FACETS = 24
 # length a triangle wave bounds, from an MLP; "free": unbounded, what models trained before the fold
 # path use
 PATHS = ("motion", "line", "fold", "free")
-PATH_WORDS = ("motion", "all")
 
 
 @dataclass(frozen=True)
@@ -39,9 +38,6 @@ class ModelConfig:
     # "fold": the path's middle and length bounded by a triangle wave (models.fold), so both ends
     # stay inside the frame; "free": p0 + t v, unbounded
     path: str = "fold"
-    # what the fold or free path reads of the prompt: "all" its words; "motion" all but the colour
-    # and the shape, so a held-out red square moves as the seen prompts' words say
-    path_words: str = "all"
     centre: bool = True  # the path places the sprite's centre of mass (its alpha's), not its middle
     design: str = "sprite"  # see DESIGNS
     # how the sprite design draws the object: "conv", a conv decoder's RGBA from (content noise,
@@ -60,8 +56,6 @@ class ModelConfig:
             raise UserError(f"design must be one of {', '.join(DESIGNS)}, got {self.design!r}")
         if self.path not in PATHS:
             raise UserError(f"path must be one of {', '.join(PATHS)}, got {self.path!r}")
-        if self.path_words not in PATH_WORDS:
-            raise UserError(f"path_words must be one of {', '.join(PATH_WORDS)}, got {self.path_words!r}")
         if self.look not in LOOKS:
             raise UserError(f"look must be one of {', '.join(LOOKS)}, got {self.look!r}")
         if self.look != "conv" and self.design != "sprite":
@@ -88,4 +82,4 @@ class ModelConfig:
 # What a config that lacks these fields was trained with: the fields came later.
 EARLIER = {"look_word_std": 0.3, "path": "free", "centre": False, "look": "conv"}
 # Options that were deleted, with the value at which they did nothing.
-REMOVED = {"centre_on": "alpha", "sprite_prior": 0.0, "soft_sides": 0.0}
+REMOVED = {"centre_on": "alpha", "sprite_prior": 0.0, "soft_sides": 0.0, "path_words": "all"}

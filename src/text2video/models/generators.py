@@ -69,9 +69,6 @@ class SpritePathGenerator(nn.Module):
             self.text = TextEncoder(vocab_size, cfg.text_dim, init_std=cfg.look_word_std)
         if cfg.path not in ("motion", "line"):
             self.path_text = TextEncoder(vocab_size, cfg.text_dim, pool="mean")
-            looks = roles_of(vocab_size, {1: set(COLOURS) | set(SHAPES)}) == 1
-            keep = ~looks if cfg.path_words == "motion" else torch.ones_like(looks)
-            self.register_buffer("path_keep", keep.long(), persistent=False)
         u = pixel_centres(sprite)  # in sprite half-widths
         if cfg.look == "words":
             self.look = WordLook(vocab_size)
@@ -162,7 +159,7 @@ class SpritePathGenerator(nn.Module):
         cfg = self.cfg
         if cfg.path in ("motion", "line"):
             return self.anchor(self.motion(z, ids), sprite)
-        p = self.path(torch.cat([z, self.path_text(ids * self.path_keep[ids])], 1))
+        p = self.path(torch.cat([z, self.path_text(ids)], 1))
         if cfg.path == "free":
             path = torch.tanh(p[:, :2])[:, None] + self.times[None, :, None] * p[:, None, 2:]
         else:

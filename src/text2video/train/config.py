@@ -129,7 +129,7 @@ REMOVED = {"image_path": False, "window_text": False, "diversity": 0.0, "r1": 0.
 
 
 CPU = TrainConfig()
-SHAPES = replace(CPU, name="shapes", model=replace(CPU.model, look="words", path_words="motion"), image_text=True,
+SHAPES = replace(CPU, name="shapes", model=replace(CPU.model, look="words"), image_text=True,
                  image_words=1.0, image_mismatch=True, window=16, window_words=1.0)
 # model/patterns: a pose per frame from the motion module, the image discriminator reading the prompt
 # (a rotating circle carries a mark), windows that follow the object judging its turn and growth,
