@@ -129,8 +129,10 @@ REMOVED = {"image_path": False, "window_text": False, "diversity": 0.0, "r1": 0.
 
 
 CPU = TrainConfig()
-SHAPES = replace(CPU, name="shapes", model=replace(CPU.model, look="words"), image_text=True,
-                 image_words=1.0, image_mismatch=True, window=16, window_words=1.0)
+# model/shapes: the words look, convex, on the motion module's line (the fold path's MLP missed
+# speeds); a prompt-reading image discriminator, a window word head
+SHAPES = replace(CPU, name="shapes", model=replace(CPU.model, look="words", path="line"), image_text=True,
+                 image_words=1.0, image_mismatch=True, window=16, window_words=1.0, look_convex=1.0)
 # model/patterns: a pose per frame from the motion module, the image discriminator reading the prompt
 # (a rotating circle carries a mark), windows that follow the object judging its turn and growth,
 # near-miss wrong prompts, a window word head on still frames (it draws the mark)
@@ -139,7 +141,7 @@ PATTERNS = replace(CPU, name="patterns", model=replace(CPU.model, path="motion")
 PRESET_CONFIGS = {
     "cpu": CPU,  # model/circles
     "patterns": PATTERNS,
-    "shapes": SHAPES,  # model/shapes: the words look, a prompt-reading image discriminator, a window word head
+    "shapes": SHAPES,
     "gpu": replace(CPU, name="gpu", model=replace(CPU.model, core=64, g_channels=256, d_channels=32), batch_size=64,
                    checkpoint_every=1000, sample_every=1000),
     # 128x128 frames: the sprite (48 px) is drawn and its frames judged at 128, clips at 64
