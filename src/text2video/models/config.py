@@ -19,6 +19,7 @@ FACETS = 24
 # length a triangle wave bounds, from an MLP; "free": unbounded, what models trained before the fold
 # path use
 PATHS = ("motion", "line", "fold", "free")
+POSED = ("motion", "line")  # the paths the motion module draws: a pose (place, log-scale, angle) a frame
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from einops import rearrange, repeat
 from torch import nn
 
 from ..text import TextEncoder
-from .config import FACETS, ModelConfig
+from .config import FACETS, POSED, ModelConfig
 from ..grammar import COLOURS, SHAPES, SIZES
 from .motion import INSIDE, PACE, MotionNet, WordSum, fold, roles_of
 
@@ -67,7 +67,7 @@ class SpritePathGenerator(nn.Module):
         # one encoder for the look and one for the path: each can learn to ignore the other's words
         if cfg.look != "words":
             self.text = TextEncoder(vocab_size, cfg.text_dim, init_std=cfg.look_word_std)
-        if cfg.path not in ("motion", "line"):
+        if cfg.path not in POSED:
             self.path_text = TextEncoder(vocab_size, cfg.text_dim, pool="mean")
         u = pixel_centres(sprite)  # in sprite half-widths
         if cfg.look == "words":
@@ -84,7 +84,7 @@ class SpritePathGenerator(nn.Module):
                 c, side = c // 2, side * 2
             self.blocks = nn.Sequential(*blocks)
             self.to_rgba = nn.Conv2d(c + 2, 4, 3, padding=1)
-        if cfg.path in ("motion", "line"):
+        if cfg.path in POSED:
             self.motion = MotionNet(cfg, vocab_size)
         else:
             self.path = mlp(cfg.z_content + cfg.z_motion + cfg.text_dim, cfg.hidden, cfg.hidden, 4)
@@ -154,10 +154,10 @@ class SpritePathGenerator(nn.Module):
         return (margin + 0.5).clamp(0, 1).view(-1, 1, s, s) * self.window
 
     def place(self, z: torch.Tensor, ids: torch.Tensor, sprite: torch.Tensor) -> torch.Tensor:
-        """(B, T, 2) the path of `sprite` (parts), or with path="motion" or "line" (B, T, 4) its pose (x, y,
+        """(B, T, 2) the path of `sprite` (parts), or with a POSED path (B, T, 4) its pose (x, y,
         log-scale, angle) in every frame; the sprite only shifts it, with cfg.centre."""
         cfg = self.cfg
-        if cfg.path in ("motion", "line"):
+        if cfg.path in POSED:
             return self.anchor(self.motion(z, ids), sprite)
         p = self.path(torch.cat([z, self.path_text(ids)], 1))
         if cfg.path == "free":
