@@ -54,7 +54,7 @@ def polygon_logits(G, shape: str, size: str) -> torch.Tensor:
     unit = G.corner  # (FACETS, 2): the corners' directions, which are also the data's side normals here
     along = unit[:, None] @ unit[list(sides)].T[None]  # (corner, 1, side): a corner's step along each normal
     corner = (torch.tensor(list(sides.values())) / along[:, 0].clamp(min=1e-6)).where(along[:, 0] > 1e-6, torch.inf)
-    colour = torch.tensor([4.0, -4.0, 4.0])
+    colour = torch.tensor([1.0, -1.0, 1.0])  # magenta, through the fold colour
     return torch.cat([colour, torch.logit(corner.amin(1) / half), torch.zeros(1)])
 
 
@@ -109,6 +109,18 @@ def test_the_words_look_takes_colour_shape_and_size_each_from_its_own_word():
     assert torch.equal(look[0, -1], look[2, -1]) and torch.equal(look[1, -1], look[3, -1])
     assert not torch.equal(look[0, :3], look[2, :3]) and not torch.equal(look[0, 3:-1], look[1, 3:-1])
     assert area[3] / area[0] == pytest.approx(math.exp(2 * (look[3, -1] - look[0, -1])), rel=0.1)  # sizes scale sides
+
+
+def test_the_words_look_colour_at_the_wrong_end_still_learns_and_earlier_models_keep_tanh():
+    look = torch.zeros(2, 3 + FACETS + 1)
+    look[:, 0] = -5.15  # red's red channel where a tanh colour held it (docs/HISTORY.md)
+    look.requires_grad_(True)
+    G = make_generator(ModelConfig(look="words"), 40)
+    G.colour(look)[:, 0].sum().backward()  # redder
+    assert G.colour(look)[0, 0] > -1 and look.grad[0, 0].abs() == 1  # the full slope, whatever the number
+    assert ModelConfig.from_json({"look": "words"}).colour == "tanh"
+    with pytest.raises(UserError, match="colour must be one of fold, tanh, got 'sine'"):
+        ModelConfig(colour="sine")
 
 
 def test_a_convex_words_look_has_no_dents_and_a_spike_has_some_that_its_gradient_flattens():

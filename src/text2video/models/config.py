@@ -19,6 +19,9 @@ FACETS = 24
 # length a triangle wave bounds, from an MLP; "free": unbounded, what models trained before the fold
 # path use
 PATHS = ("motion", "line", "fold", "free")
+# How the words look makes its colour from its three numbers: "fold" (models.fold), whose slope is
+# never 0, or "tanh", which held a colour at the wrong end (docs/HISTORY.md), as models before it do
+COLOURS_BY = ("fold", "tanh")
 POSED = ("motion", "line")  # the paths the motion module draws: a pose (place, log-scale, angle) a frame
 
 
@@ -45,6 +48,7 @@ class ModelConfig:
     # text); "words", a polygon of one colour, its colour, corners and size each from the words of
     # one role (generators.WordLook): 28 numbers instead of a picture
     look: str = "conv"
+    colour: str = "fold"  # see COLOURS_BY; the words look's only
 
     def __post_init__(self):
         if self.frames < 2:
@@ -59,6 +63,8 @@ class ModelConfig:
             raise UserError(f"path must be one of {', '.join(PATHS)}, got {self.path!r}")
         if self.look not in LOOKS:
             raise UserError(f"look must be one of {', '.join(LOOKS)}, got {self.look!r}")
+        if self.colour not in COLOURS_BY:
+            raise UserError(f"colour must be one of {', '.join(COLOURS_BY)}, got {self.colour!r}")
         if self.look != "conv" and self.design != "sprite":
             raise UserError(f"look={self.look} draws the sprite design's sprite; got design {self.design!r}: "
                             "set look=conv")
@@ -81,6 +87,6 @@ class ModelConfig:
 
 
 # What a config that lacks these fields was trained with: the fields came later.
-EARLIER = {"look_word_std": 0.3, "path": "free", "centre": False, "look": "conv"}
+EARLIER = {"look_word_std": 0.3, "path": "free", "centre": False, "look": "conv", "colour": "tanh"}
 # Options that were deleted, with the value at which they did nothing.
 REMOVED = {"centre_on": "alpha", "sprite_prior": 0.0, "soft_sides": 0.0, "path_words": "all"}

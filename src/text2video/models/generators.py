@@ -120,8 +120,12 @@ class SpritePathGenerator(nn.Module):
         """(N, 3 + FACETS + 1) the words look -> (N, 4, S, S) its polygon of one colour
         (polygon_alpha), as a sprite."""
         s = self.where.shape[0]
-        rgb = torch.tanh(p[:, :3])[:, :, None, None].expand(-1, -1, s, s)
+        rgb = self.colour(p)[:, :, None, None].expand(-1, -1, s, s)
         return torch.cat([rgb, self.polygon_alpha(p, shift)], 1)
+
+    def colour(self, p: torch.Tensor) -> torch.Tensor:
+        """(N, 3 + FACETS + 1) the words look -> (N, 3) its RGB in [-1, 1]."""
+        return fold(p[:, :3]) if self.cfg.colour == "fold" else torch.tanh(p[:, :3])
 
     def polygon_alpha(self, p: torch.Tensor, shift: torch.Tensor | None = None,
                       turn: torch.Tensor | None = None) -> torch.Tensor:
@@ -215,7 +219,7 @@ class SpritePathGenerator(nn.Module):
             px = rearrange(pos[..., :2] + 1, "b t k -> (b t) k") * (side / 2)  # from the frame's corner, in pixels
             whole = px.detach().round()  # the sprite's middle there puts its pixels on frame pixels
             alpha = self.paste(self.polygon_alpha(sprite.repeat_interleave(t, 0), px - whole, turn), whole.long())
-            rgb = torch.tanh(sprite[:, :3]).repeat_interleave(t, 0)[:, :, None, None]
+            rgb = self.colour(sprite).repeat_interleave(t, 0)[:, :, None, None]
         elif turn is not None:
             frames = F.grid_sample(sprite.repeat_interleave(t, 0), self.turned_grid(pos), align_corners=False)
             rgb, alpha = frames[:, :3], frames[:, 3:]
