@@ -48,11 +48,19 @@ def still_frames(G: nn.Module, sprite: torch.Tensor, path: torch.Tensor | None, 
     return rearrange(G.render(sprite, at), "b c k h w -> (b k) c h w")
 
 
+def colourless(sprite: torch.Tensor) -> torch.Tensor:
+    """The words look (B, 3 + FACETS + 1) with its colour's gradient cut; any other sprite as it is."""
+    return torch.cat([sprite[:, :3].detach(), sprite[:, 3:]], 1) if sprite.dim() == 2 else sprite
+
+
 def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: torch.Tensor,
               at: torch.Tensor | None = None, clips: bool = True,
-              still: bool = True) -> tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
+              still: bool = True) -> tuple[torch.Tensor | None, tuple | None, torch.Tensor | None]:
     """The generator's clips (B, 3, T, H, W), None unless `clips`; if `still`, its still frames
-    (`at` passed on); with video_window, the clips again with the places held still, for the
+    (`at` passed on) for the image discriminator and for the window discriminator: with the words
+    look, the window's carry no gradient to the colour, as that discriminator reads no prompt (its
+    realism score pulled red prompts to blue against the image discriminator's pull to red,
+    docs/HISTORY.md); with video_window, the clips again with the places held still, for the
     windows that follow the object: they teach its turn and growth (moving the place, they stopped
     it; teaching the look, they drew an arrow that shows a turn instead of a circle).
     With video_path the clips carry the path's gradient only, and before cfg.path_after the path
@@ -64,7 +72,11 @@ def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: t
     path = G.place(z, ids, look)
     if step < cfg.path_after:
         path = path.detach()
-    frames = still_frames(G, sprite, path, cfg.image_frames, at) if still else None
+    frames = None
+    if still:
+        frames = still_frames(G, sprite, path, cfg.image_frames, at)
+        shaped = sprite.dim() == 2 and cfg.window
+        frames = (frames, still_frames(G, colourless(sprite), path, cfg.image_frames, at) if shaped else frames)
     turning = None
     if clips and cfg.video_window and path.shape[-1] == 4:
         turning = G.render(look, torch.cat([path[..., :2].detach(), path[..., 2:]], -1))

@@ -260,11 +260,11 @@ class Trainer:
             if cfg.look_convex:
                 loss = loss + cfg.look_convex * self.G.look.dents(b.ids).mean()
             if k:
-                frames = still if cfg.image_look else self.frames_for_image_d(fake_full, fake, k)
+                frames = still[0] if cfg.image_look else self.frames_for_image_d(fake_full, fake, k)
                 loss = loss + fooling_loss(cfg.loss, self.Di, (self.Di.features(frames), b.frame_ids),
                                            words=cfg.image_words, bag=b.frame_bag)
                 if self.Dw is not None:
-                    w_fake = self.Dw.features(centred_crops(still, cfg.window))
+                    w_fake = self.Dw.features(centred_crops(still[1], cfg.window))
                     loss = loss + fooling_loss(cfg.loss, self.Dw, (w_fake, b.frame_ids), cfg.window_real,
                                                cfg.window_words, b.frame_bag)
         return loss
