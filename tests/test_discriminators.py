@@ -47,6 +47,20 @@ def test_look_discriminators_teach_the_look_and_not_the_path(tmp_path, judge):
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in G.blocks.parameters())
 
 
+@pytest.mark.parametrize("judge", ["image", "window"])
+def test_the_words_look_is_coloured_by_the_prompt_reading_image_discriminator_and_shaped_by_both(tmp_path, judge):
+    cfg = get_config("tiny", window=8, look="words", image_text=True)
+    trainer = Trainer(cfg, "shapes", tmp_path / "run", seed=0)
+    G = trainer.G
+    ids = trainer.vocab.batch(["red square moving up"] * 4)
+    _, (frames, windowed), _ = generated(G, cfg, trainer.step, torch.randn(4, *G.noise_shape), ids, clips=False)
+    frame_ids = ids.repeat_interleave(cfg.image_frames, 0)
+    score = trainer.Di(frames, frame_ids) if judge == "image" else trainer.Dw(centred_crops(windowed, 8))
+    score.mean().backward()
+    assert (G.look.colour.table.grad is not None and G.look.colour.table.grad.abs().sum() > 0) == (judge == "image")
+    assert G.look.sides.table.grad.abs().sum() > 0
+
+
 @pytest.mark.parametrize("video_path", [False, True])
 def test_video_path_keeps_the_video_discriminator_from_the_look(tmp_path, video_path):
     trainer = Trainer(get_config("tiny", video_path=video_path, path_after=0), "circles", tmp_path / "run", seed=0)
