@@ -131,9 +131,10 @@ REMOVED = {"image_path": False, "window_text": False, "diversity": 0.0, "r1": 0.
 CPU = TrainConfig()
 # model/shapes: the words look, convex, on the motion module's line (the fold path's MLP missed
 # speeds); a prompt-reading image discriminator whose word head pulls each colour to its word from
-# the first steps (at 1, a colour could settle on another word's), a window word head
+# the first steps (at 1, a colour could settle on another word's), a convexity prior as strong
+# (at 1 against it, a triangle grew a spike), a window word head
 SHAPES = replace(CPU, name="shapes", model=replace(CPU.model, look="words", path="line"), image_text=True,
-                 image_words=10.0, image_mismatch=True, window=16, window_words=1.0, look_convex=1.0)
+                 image_words=10.0, image_mismatch=True, window=16, window_words=1.0, look_convex=10.0)
 # model/patterns: a pose per frame from the motion module, the image discriminator reading the prompt
 # (a rotating circle carries a mark), windows that follow the object judging its turn and growth,
 # near-miss wrong prompts, a window word head on still frames (it draws the mark)
