@@ -75,6 +75,8 @@ class ModelConfig:
     @classmethod
     def from_json(cls, data: dict) -> "ModelConfig":
         data = {**EARLIER, **data}
+        if "colour" not in data:  # the words looks saved before it had a tanh colour; other looks have none
+            data["colour"] = "tanh" if data["look"] == "words" else "fold"
         for key, inert in REMOVED.items():  # options deleted since: fine where they were off
             if key in data and data.pop(key) != inert:
                 raise UserError(f"this model was trained with {key}, an option text2video no longer has "
@@ -87,6 +89,6 @@ class ModelConfig:
 
 
 # What a config that lacks these fields was trained with: the fields came later.
-EARLIER = {"look_word_std": 0.3, "path": "free", "centre": False, "look": "conv", "colour": "tanh"}
+EARLIER = {"look_word_std": 0.3, "path": "free", "centre": False, "look": "conv"}
 # Options that were deleted, with the value at which they did nothing.
 REMOVED = {"centre_on": "alpha", "sprite_prior": 0.0, "soft_sides": 0.0, "path_words": "all"}
