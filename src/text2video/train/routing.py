@@ -55,7 +55,8 @@ def colourless(sprite: torch.Tensor) -> torch.Tensor:
 
 def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: torch.Tensor,
               at: torch.Tensor | None = None, clips: bool = True,
-              still: bool = True) -> tuple[torch.Tensor | None, tuple | None, torch.Tensor | None]:
+              still: bool = True) -> tuple[torch.Tensor | None, tuple[torch.Tensor, torch.Tensor] | None,
+                                           torch.Tensor | None]:
     """The generator's clips (B, 3, T, H, W), None unless `clips`; if `still`, its still frames
     (`at` passed on) for the image discriminator and for the window discriminator: with the words
     look, the window's carry no gradient to the colour, as that discriminator reads no prompt (its
@@ -74,9 +75,9 @@ def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: t
         path = path.detach()
     frames = None
     if still:
-        frames = still_frames(G, sprite, path, cfg.image_frames, at)
-        shaped = sprite.dim() == 2 and cfg.window
-        frames = (frames, still_frames(G, colourless(sprite), path, cfg.image_frames, at) if shaped else frames)
+        shown = still_frames(G, sprite, path, cfg.image_frames, at)
+        cut = sprite.dim() == 2 and cfg.window  # the words look: the window gets its own frames
+        frames = (shown, still_frames(G, colourless(sprite), path, cfg.image_frames, at) if cut else shown)
     turning = None
     if clips and cfg.video_window and path.shape[-1] == 4:
         turning = G.render(look, torch.cat([path[..., :2].detach(), path[..., 2:]], -1))
