@@ -48,9 +48,9 @@ def still_frames(G: nn.Module, sprite: torch.Tensor, path: torch.Tensor | None, 
     return rearrange(G.render(sprite, at), "b c k h w -> (b k) c h w")
 
 
-def colourless(sprite: torch.Tensor) -> torch.Tensor:
-    """The words look (B, 3 + FACETS + 1) with its colour's gradient cut; any other sprite as it is."""
-    return torch.cat([sprite[:, :3].detach(), sprite[:, 3:]], 1) if sprite.dim() == 2 else sprite
+def colourless(look: torch.Tensor) -> torch.Tensor:
+    """The words look (B, 3 + FACETS + 1) with its colour's gradient cut."""
+    return torch.cat([look[:, :3].detach(), look[:, 3:]], 1)
 
 
 def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: torch.Tensor,
@@ -76,7 +76,7 @@ def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: t
     frames = None
     if still:
         shown = still_frames(G, sprite, path, cfg.image_frames, at)
-        cut = sprite.dim() == 2 and cfg.window  # the words look: the window gets its own frames
+        cut = cfg.model.look == "words" and cfg.window  # the window gets its own frames
         frames = (shown, still_frames(G, colourless(sprite), path, cfg.image_frames, at) if cut else shown)
     turning = None
     if clips and cfg.video_window and path.shape[-1] == 4:
