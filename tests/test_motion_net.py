@@ -97,9 +97,19 @@ def test_a_swing_across_the_axis_zigzags_while_the_path_progresses():
 
 @pytest.mark.parametrize("prompt, sense", [("circle rotating clockwise", 1), ("circle rotating counter-clockwise", -1)])
 def test_a_turn_takes_its_sense_from_the_sense_words(prompt, sense):
-    net = motion_with({"travel": OFF, "turn": 2.0}, {"clockwise": (5.0,), "counter": (-10.0,)})
+    net = motion_with({"travel": OFF, "turn": 2.0}, {"clockwise": (30.0,), "counter": (-60.0,)})
     pose = pose_of(net, prompt)
     assert sense * (pose[-1, 3] - pose[0, 3]) > math.pi and (pose[:, :2] - pose[:1, :2]).abs().max() < 1e-6
+
+
+@pytest.mark.parametrize("log_odds, clockwise", [(0.0, 0.5), (math.log(3), 0.75), (-30.0, 0.0)])
+def test_the_sense_is_a_coin_drawn_from_the_noise_with_the_odds_the_words_set(log_odds, clockwise):
+    net = motion_with({"travel": OFF, "turn": 2.0}, {"clockwise": (log_odds,)})
+    with torch.no_grad():
+        pose = net(torch.randn(4000, 24, generator=torch.Generator().manual_seed(0)),
+                   VOCAB.batch(["circle rotating clockwise"] * 4000))
+    turns = pose[:, -1, 3] - pose[:, 0, 3]
+    assert turns.abs().min() > math.pi and (turns > 0).float().mean().item() == pytest.approx(clockwise, abs=0.03)
 
 
 @pytest.mark.parametrize("growth", [0.6, -0.6])
@@ -191,8 +201,8 @@ def test_the_windows_that_follow_the_object_teach_its_turn_and_growth_not_its_pl
     trainer = Trainer(cfg, "patterns", tmp_path / "run", seed=0)
     G, ids = trainer.G, VOCAB.batch(["circle rotating clockwise", "circle moving up"])
     _, _, turning = generated(G, cfg, 0, torch.randn(2, *G.noise_shape), ids)
-    turning.square().sum().backward()
-    assert G.motion.sense.table.grad.abs().sum() > 0
+    sum(clips.square().sum() for clips, _ in turning).backward()
+    assert G.motion.regime.table.grad[:, 2].abs().sum() > 0
     assert G.motion.direction.table.grad is None or G.motion.direction.table.grad.abs().sum() == 0
 
 
@@ -213,3 +223,25 @@ def test_the_prior_counts_the_swing_turn_growth_and_bounce_the_words_ask():
     busy = motion_with({"swing": -OFF, "turn": -OFF, "growth": 30.0, "bounce": -OFF}, {"clockwise": (30.0,)})
     ids = VOCAB.batch(["circle rotating clockwise"])
     assert still.cost(ids).item() == pytest.approx(0.0, abs=1e-6) and busy.cost(ids).item() == pytest.approx(4.0)
+
+
+def test_the_windows_see_each_clip_turned_both_ways_and_their_odds_favour_the_sense_they_score_higher(tmp_path):
+    from text2video.train.routing import generated
+
+    cfg = get_config("tiny", frames=8, path="motion", video_window=8, path_after=0)
+    trainer = Trainer(cfg, "patterns", tmp_path / "run", seed=0)
+    G, ids = trainer.G, VOCAB.batch(["circle rotating counter-clockwise"] * 3)
+    with torch.no_grad():
+        G.motion.regime.table.zero_()
+        G.motion.start[2] = 2.0 / PACE  # a turn of most of TURN for every prompt
+    (cw, p), (ccw, q) = generated(G, cfg, 0, torch.randn(3, *G.noise_shape), ids)[2]
+    torch.testing.assert_close(p + q, torch.ones(3))
+    turned = (cw - ccw).abs().amax((1, 2, 3, 4))
+    assert turned.min() > 0.1  # the two senses differ in every clip
+    # a stand-in for the windows' score that prefers the clockwise clips: the expected score grows
+    # as the odds of clockwise grow, whatever the prompt's words say
+    prefer = cw.detach()
+    expected = (p * (cw * prefer).sum((1, 2, 3, 4)) + q * (ccw * prefer).sum((1, 2, 3, 4))).sum()
+    (-expected).backward()
+    counter = VOCAB.index("counter")
+    assert G.motion.sense.table.grad[counter].item() < 0  # descent raises the odds of clockwise

@@ -108,15 +108,15 @@ class MotionNet(nn.Module):
 
     A straight path is A = b = 0 with the line inside the frame; a bounce is b = 1, the line turning
     back at `meets`, where its middle puts the edge E; a zigzag is A > 0, a turn w != 0 (its
-    sense from the complement), a change of size g != 0. The words set each magnitude ("moving":
-    A = w = g = 0 for any noise); the noise spreads it and sets where and when."""
+    sense a coin whose odds the sense words set), a change of size g != 0. The words set each
+    magnitude ("moving": A = w = g = 0 for any noise); the noise spreads it and sets where and when."""
 
     def __init__(self, cfg: ModelConfig, vocab_size: int):
         super().__init__()
         roles = word_roles(vocab_size)
         self.direction = WordSum(roles, ROLES["direction"], 2, std=0.5, unit=True)
         self.axis = WordSum(roles, ROLES["axis"], 2, std=0.5, unit=True)  # its sign drawn from the noise
-        self.sense = WordSum(roles, ROLES["sense"], 1, std=0.5)  # of a turn: clockwise > 0
+        self.sense = WordSum(roles, ROLES["sense"], 1, std=0.5)  # the log-odds of a clockwise turn
         self.regime = WordSum(roles, ROLES["manner"], len(REGIME))
         self.start = nn.Parameter(torch.tensor(START) / PACE)
         self.manner = WordSum(roles, ROLES["manner"], cfg.text_dim, std=1.0)
@@ -127,11 +127,12 @@ class MotionNet(nn.Module):
         self.register_buffer("times", torch.linspace(0, 1, cfg.frames)[None, :, None] - 0.5, persistent=False)
 
     def settings(self, ids: torch.Tensor) -> dict:
-        """What the words set, bounded: travel, swing, turn (signed), growth, bounce, edge; (B, 1) each."""
+        """What the words set, bounded: travel, swing, turn (its size), growth, bounce, edge, and the
+        odds that a turn is clockwise; (B, 1) each."""
         r = self.regime(ids) + PACE * self.start
-        sense = torch.tanh(self.sense(ids))
         s = {"travel": TRAVEL * torch.sigmoid(r[:, 0:1]), "swing": SWING * torch.sigmoid(r[:, 1:2]),
-             "turn": TURN * torch.sigmoid(r[:, 2:3]) * sense, "growth": GROWTH * torch.tanh(r[:, 3:4]),
+             "turn": TURN * torch.sigmoid(r[:, 2:3]), "clockwise": torch.sigmoid(self.sense(ids)),
+             "growth": GROWTH * torch.tanh(r[:, 3:4]),
              "bounce": torch.sigmoid(r[:, 4:5]), "edge": INSIDE - EDGE_ROOM * torch.sigmoid(r[:, 5:6])}
         if self.straight:
             s.update({k: torch.zeros_like(s[k]) for k in ("swing", "turn", "growth", "bounce")})
@@ -142,19 +143,24 @@ class MotionNet(nn.Module):
         largest: a prior that keeps a part of the motion at none unless a discriminator asks for it
         (a bounce that also swung a little failed its axis)."""
         s = self.settings(ids)
-        return (s["swing"] / SWING + s["turn"].abs() / TURN + s["growth"].abs() / GROWTH + s["bounce"]).squeeze(1)
+        return (s["swing"] / SWING + s["turn"] / TURN + s["growth"].abs() / GROWTH + s["bounce"]).squeeze(1)
 
-    def forward(self, z: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, ids: torch.Tensor, sense: torch.Tensor | None = None) -> torch.Tensor:
+        """`sense` (B, 1) of +-1, the turn's (clockwise +1); None: a coin drawn from the noise with the
+        odds the words set."""
         zm = z[:, self.z_from:]
         sign = torch.where(zm[:, :2] < 0, -1.0, 1.0)  # (B, 2): which way along an axis, which way the swing starts
         d = self.direction(ids) + sign[:, :1] * self.axis(ids)
         u = d / d.norm(dim=1, keepdim=True).clamp(min=1e-6)  # (B, 2) a unit vector, or nothing without such words
         across = torch.stack([-u[:, 1], u[:, 0]], 1)
         s = self.settings(ids)
+        if sense is None:
+            coin = 0.5 * (1 + torch.erf(zm[:, 2:3] / math.sqrt(2)))  # uniform on (0, 1)
+            sense = torch.where(coin < s["clockwise"], 1.0, -1.0)
         n = self.vary(torch.cat([zm, self.manner(ids) / 4], 1))
         spread = 1 + SPREAD * torch.tanh(n[:, 0:4])
         v, swing = s["travel"] * spread[:, 0:1], s["swing"] * spread[:, 1:2]
-        turn, growth, edge = s["turn"] * spread[:, 2:3], s["growth"] * spread[:, 3:4], s["edge"]
+        turn, growth, edge = s["turn"] * spread[:, 2:3] * sense, s["growth"] * spread[:, 3:4], s["edge"]
         meets = 0.2 + 0.6 * torch.sigmoid(n[:, 4:5])  # when a bounce meets the edge
         rate = SWINGS[0] + (SWINGS[1] - SWINGS[0]) * torch.sigmoid(n[:, 5:6])
         phase = 2 * torch.sigmoid(n[:, 6:7])

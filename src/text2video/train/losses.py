@@ -16,17 +16,22 @@ def d_loss(kind: str, real: torch.Tensor, fakes: list[torch.Tensor]) -> torch.Te
         F.binary_cross_entropy_with_logits(f, torch.zeros_like(f)) for f in fakes) / len(fakes)
 
 
-def g_loss(kind: str, scores: torch.Tensor) -> torch.Tensor:
+def g_loss(kind: str, scores: torch.Tensor, share: torch.Tensor | None = None) -> torch.Tensor:
+    """How far (N,) scores are from real, averaged with each counting by `share` (N,) (all 1 if None)."""
     scores = scores.float()
+    share = torch.ones_like(scores) if share is None else share.float()
     if kind == "hinge":
-        return -scores.mean()
-    return F.binary_cross_entropy_with_logits(scores, torch.ones_like(scores))
+        return -(share * scores).mean()
+    return (share * F.binary_cross_entropy_with_logits(scores, torch.ones_like(scores), reduction="none")).mean()
 
 
-def word_loss(weight: float, logits: torch.Tensor, bag: torch.Tensor) -> torch.Tensor:
+def word_loss(weight: float, logits: torch.Tensor, bag: torch.Tensor, share: torch.Tensor | None = None) -> torch.Tensor:
     """A discriminator's word head (AC-GAN style): `weight` times the binary cross-entropy of its
-    (N, vocabulary) logits against the (N, vocabulary) bag of words the input should show."""
-    return weight * F.binary_cross_entropy_with_logits(logits, bag)
+    (N, vocabulary) logits against the (N, vocabulary) bag of words the input should show, each input
+    counting by `share` (N,)."""
+    if share is None:
+        return weight * F.binary_cross_entropy_with_logits(logits, bag)
+    return weight * (share.float()[:, None] * F.binary_cross_entropy_with_logits(logits.float(), bag, reduction="none")).mean()
 
 
 def critic_loss(kind: str, D, real: tuple, fakes: list[tuple], weight: float = 1.0, words: float = 0.0,
@@ -40,9 +45,10 @@ def critic_loss(kind: str, D, real: tuple, fakes: list[tuple], weight: float = 1
 
 
 def fooling_loss(kind: str, D, fake: tuple, weight: float = 1.0, words: float = 0.0,
-                 bag: torch.Tensor | None = None) -> torch.Tensor:
+                 bag: torch.Tensor | None = None, share: torch.Tensor | None = None) -> torch.Tensor:
     """The generator's loss against one discriminator: `weight` times how fake it scores `fake`
-    (features, ids), plus `words` times its word head missing the prompt's words (`bag`) in them."""
+    (features, ids), plus `words` times its word head missing the prompt's words (`bag`) in them;
+    each input counting by `share` (N,): the odds of the coin it was drawn with."""
     f, ids = fake
-    loss = weight * g_loss(kind, D.score(f, ids)) if weight else 0.0
-    return loss + word_loss(words, D.words(f), bag) if words else loss
+    loss = weight * g_loss(kind, D.score(f, ids), share) if weight else 0.0
+    return loss + word_loss(words, D.words(f), bag, share) if words else loss

@@ -56,23 +56,27 @@ def colourless(look: torch.Tensor) -> torch.Tensor:
 def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: torch.Tensor,
               at: torch.Tensor | None = None, clips: bool = True,
               still: bool = True) -> tuple[torch.Tensor | None, tuple[torch.Tensor, torch.Tensor] | None,
-                                           torch.Tensor | None]:
+                                           list[tuple[torch.Tensor, torch.Tensor]] | None]:
     """The generator's clips (B, 3, T, H, W), None unless `clips`; if `still`, its still frames
     (`at` passed on) for the image discriminator and for the window discriminator: with the words
     look, the window's carry no gradient to the colour, as that discriminator reads no prompt (its
     realism score pulled red prompts to blue against the image discriminator's pull to red,
-    docs/HISTORY.md); with video_window, the clips again with the places held still, for the
-    windows that follow the object: they teach its turn and growth (moving the place, they stopped
-    it; teaching the look, they drew an arrow that shows a turn instead of a circle).
+    docs/HISTORY.md); with video_window, [(clips, share (B,))]: the clips again with the places held
+    still, turned clockwise and then counter-clockwise, each sense with its odds, for the windows
+    that follow the object: they teach its turn and growth (moving the place, they stopped it;
+    teaching the look, they drew an arrow that shows a turn instead of a circle).
     With video_path the clips carry the path's gradient only, and before cfg.path_after the path
     carries none: each part learns from the discriminator that judges it."""
     if cfg.model.design != "sprite":
         return G(z, ids), None, None
     sprite = G.draw_sprite(z, ids)
     look = sprite.detach() if cfg.video_path else sprite
-    path = G.place(z, ids, look)
-    if step < cfg.path_after:
-        path = path.detach()
+
+    def posed(sense: torch.Tensor | None = None) -> torch.Tensor:
+        path = G.place(z, ids, look, sense)
+        return path.detach() if step < cfg.path_after else path
+
+    path = posed()
     frames = None
     if still:
         shown = still_frames(G, sprite, path, cfg.image_frames, at)
@@ -80,7 +84,15 @@ def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: t
         frames = (shown, still_frames(G, colourless(sprite), path, cfg.image_frames, at) if cut else shown)
     turning = None
     if clips and cfg.video_window and path.shape[-1] == 4:
-        turning = G.render(look, torch.cat([path[..., :2].detach(), path[..., 2:]], -1))
+        # each clip turned both ways, each counting by its odds, so the odds learn from how the two
+        # compare: a sense learnt through the turn's gradient had to stop turning to change, which
+        # the windows scored worst (docs/HISTORY.md)
+        odds = G.motion.settings(ids)["clockwise"]
+        odds = odds.detach() if step < cfg.path_after else odds
+        turning = []
+        for sense, share in ((1.0, odds), (-1.0, 1 - odds)):
+            pose = posed(torch.full_like(odds, sense))
+            turning.append((G.render(look, torch.cat([pose[..., :2].detach(), pose[..., 2:]], -1)), share.flatten()))
         # the turn is the windows' to teach: at the core side a circle's mark is a pixel, and the
         # whole clips' discriminator pushed a turn of 1.5 times the real one faster still
         path = torch.cat([path[..., :3], path[..., 3:].detach()], -1)

@@ -192,16 +192,17 @@ class Trainer:
         return Batch(real64, downsample(real64, cfg.model.size // cfg.model.core), prompts, wrong, ids, wrong_ids,
                      bag, ids.repeat_interleave(k, 0), bag.repeat_interleave(k, 0))
 
-    def video_critics(self, b: Batch, fake_full: torch.Tensor, fake: torch.Tensor, turning: torch.Tensor | None = None,
-                      real: bool = True) -> list[tuple]:
-        """[(video discriminator, real clips (None unless `real`), generated clips)]: whole clips at
-        the core side, and with video_window windows that follow the object at full size (of
-        `turning`, the clips with their places held still, where given)."""
-        out = [(self.Dv, b.real, fake)] if self.Dv is not None else []
+    def video_critics(self, b: Batch, fake_full: torch.Tensor, fake: torch.Tensor,
+                      turning: list[tuple] | None = None, real: bool = True) -> list[tuple]:
+        """[(video discriminator, real clips (None unless `real`), generated clips, their share (None:
+        alike))]: whole clips at the core side, and with video_window windows that follow the object
+        at full size (of `turning`'s clips and shares, routing.generated, where given)."""
+        out = [(self.Dv, b.real, fake, None)] if self.Dv is not None else []
         if self.Dt is not None:
             w = self.cfg.video_window
-            windows = centred_clips(fake_full if turning is None else turning, w)
-            out.append((self.Dt, centred_clips(b.real64, w) if real else None, windows))
+            real_windows = centred_clips(b.real64, w) if real else None
+            for clips, share in turning or [(fake_full, None)]:
+                out.append((self.Dt, real_windows, centred_clips(clips, w), share))
         return out
 
     def discriminator_loss(self, b: Batch) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -216,7 +217,7 @@ class Trainer:
                     fake_full = self.G(self.noise(), b.ids)
                 fake = self.at_core(fake_full)
             loss = torch.zeros((), device=self.device)
-            for D, real, fake in self.video_critics(b, fake_full, fake):
+            for D, real, fake, _ in self.video_critics(b, fake_full, fake):
                 f_real, f_fake = D.features(real), D.features(fake)
                 fakes = [(f_fake, b.ids)] + ([(f_real, b.wrong_ids)] if cfg.mismatch else [])
                 loss = loss + critic_loss(cfg.loss, D, (f_real, b.ids), fakes, words=cfg.words, bag=b.bag)
@@ -253,8 +254,9 @@ class Trainer:
                                                   still=self.Dw is not None or cfg.image_look)
             fake = self.at_core(fake_full) if moving else None
             loss = torch.zeros((), device=self.device)
-            for D, _, fake in self.video_critics(b, fake_full, fake, turning, real=False) if moving else ():
-                loss = loss + fooling_loss(cfg.loss, D, (D.features(fake), b.ids), words=cfg.words, bag=b.bag)
+            for D, _, fake, share in self.video_critics(b, fake_full, fake, turning, real=False) if moving else ():
+                loss = loss + fooling_loss(cfg.loss, D, (D.features(fake), b.ids), words=cfg.words, bag=b.bag,
+                                           share=share)
             if cfg.motion_prior and moving:
                 loss = loss + cfg.motion_prior * self.G.motion.cost(b.ids).mean()
             if cfg.look_convex:
