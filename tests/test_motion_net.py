@@ -34,7 +34,7 @@ def motion_with(regime: dict[str, float], words: dict[str, tuple[float, ...]] = 
             table.table.zero_()
         for word, numbers in dict(words).items():
             part = {1: net.direction, 2: net.axis, 3: net.sense}[int(word_roles(len(VOCAB))[VOCAB.index(word)])]
-            part.table[VOCAB.index(word)] = torch.tensor(numbers) / PACE
+            part.table[VOCAB.index(word)] = torch.tensor(numbers) / part.pace
     return net
 
 
@@ -100,6 +100,12 @@ def test_a_turn_takes_its_sense_from_the_sense_words(prompt, sense):
     net = motion_with({"travel": OFF, "turn": 2.0}, {"clockwise": (30.0,), "counter": (-60.0,)})
     pose = pose_of(net, prompt)
     assert sense * (pose[-1, 3] - pose[0, 3]) > math.pi and (pose[:, :2] - pose[:1, :2]).abs().max() < 1e-6
+
+
+def test_a_prompt_that_says_no_sense_does_not_turn_whatever_its_regime():
+    net = motion_with({"travel": OFF, "turn": 30.0}, {"clockwise": (30.0,)})
+    shrinking, rotating = pose_of(net, "circle shrinking"), pose_of(net, "circle rotating clockwise")
+    assert (shrinking[:, 3] - shrinking[0, 3]).abs().max() == 0 and rotating[:, 3].diff().min() > 0
 
 
 @pytest.mark.parametrize("log_odds, clockwise", [(0.0, 0.5), (math.log(3), 0.75), (-30.0, 0.0)])

@@ -23,13 +23,19 @@ INSIDE = 0.85
 EDGE_ROOM = 0.15  # how much nearer the middle the words may put the edge a bounce turns at
 TRAVEL = 1.6  # longest path over a clip, in half-sides (real: 1.5, "quickly")
 SWING = 0.8  # widest zigzag, in half-sides (real: 0.3 to 0.5)
-TURN = 2.5 * math.pi  # largest turn over a clip (real: half a turn to a whole one)
+# largest turn over a clip, before the noise spreads it (real: half a turn to a whole one); at 2.5 pi
+# a turn ran to it and its fastest clips turned more than the evaluator's 33 degrees a frame
+TURN = 2 * math.pi
 GROWTH = 1.0  # largest change of log-scale over a clip (real: 0.46 to 0.63)
 SWINGS = (3.0, 7.5)  # half-periods of a zigzag over a clip: real ones turn every 2 to 5 frames of 16
 SPREAD = 0.3  # how far the noise moves a magnitude the words set, as a fraction of it: real bands are +-25%
 # Each word's numbers move this many times faster than Adam moves a weight: a direction or a regime
 # must turn round within a few hundred steps, and Adam's step is about lr whatever the gradient.
 PACE = 20.0
+# The odds of a turn's sense learn this fast: they follow a comparison that the few rotating clips of a
+# step make, right on 86 to 100% of clips once the windows tell the senses apart; at PACE they moved
+# about 1 in 300 steps
+SENSE_PACE = 5 * PACE
 # The regime the words set (before the sigmoid or tanh that bounds it), and where it starts:
 # paths of a middling length, no swing, no turn, no growth, some bounce, a middling edge.
 REGIME = ("travel", "swing", "turn", "growth", "bounce", "edge")
@@ -81,18 +87,23 @@ def at_most_one(x: torch.Tensor) -> torch.Tensor:
 
 
 class WordSum(nn.Module):
-    """(B, L) ids -> (B, dim): the sum of learnt numbers over the words of one role, moved at PACE.
+    """(B, L) ids -> (B, dim): the sum of learnt numbers over the words of one role, moved at `pace`.
     With `unit`, each word's numbers are vectors of 2 no longer than 1: "up right" then points
     halfway between "up" and "right" however fast each word grew."""
 
-    def __init__(self, roles: torch.Tensor, role: int, dim: int, std: float = 0.0, unit: bool = False):
+    def __init__(self, roles: torch.Tensor, role: int, dim: int, std: float = 0.0, unit: bool = False,
+                 pace: float = PACE):
         super().__init__()
         self.register_buffer("keep", (roles == role).float(), persistent=False)
-        self.table = nn.Parameter(torch.randn(len(roles), dim) * (std / PACE))
-        self.unit = unit
+        self.table = nn.Parameter(torch.randn(len(roles), dim) * (std / pace))
+        self.unit, self.pace = unit, pace
+
+    def said(self, ids: torch.Tensor) -> torch.Tensor:
+        """(B, 1) 1.0 where the prompt has a word of this role, else 0.0."""
+        return (self.keep[ids].sum(1, keepdim=True) > 0).float()
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        rows = PACE * self.table[ids]  # (B, L, dim)
+        rows = self.pace * self.table[ids]  # (B, L, dim)
         if self.unit:
             rows = at_most_one(rows)
         return (rows * self.keep[ids][..., None]).sum(1)
@@ -116,7 +127,7 @@ class MotionNet(nn.Module):
         roles = word_roles(vocab_size)
         self.direction = WordSum(roles, ROLES["direction"], 2, std=0.5, unit=True)
         self.axis = WordSum(roles, ROLES["axis"], 2, std=0.5, unit=True)  # its sign drawn from the noise
-        self.sense = WordSum(roles, ROLES["sense"], 1, std=0.5)  # the log-odds of a clockwise turn
+        self.sense = WordSum(roles, ROLES["sense"], 1, std=0.5, pace=SENSE_PACE)  # the log-odds of a clockwise turn
         self.regime = WordSum(roles, ROLES["manner"], len(REGIME))
         self.start = nn.Parameter(torch.tensor(START) / PACE)
         self.manner = WordSum(roles, ROLES["manner"], cfg.text_dim, std=1.0)
@@ -131,7 +142,8 @@ class MotionNet(nn.Module):
         odds that a turn is clockwise; (B, 1) each."""
         r = self.regime(ids) + PACE * self.start
         s = {"travel": TRAVEL * torch.sigmoid(r[:, 0:1]), "swing": SWING * torch.sigmoid(r[:, 1:2]),
-             "turn": TURN * torch.sigmoid(r[:, 2:3]), "clockwise": torch.sigmoid(self.sense(ids)),
+             # a prompt turns only when it says which way
+             "turn": TURN * torch.sigmoid(r[:, 2:3]) * self.sense.said(ids), "clockwise": torch.sigmoid(self.sense(ids)),
              "growth": GROWTH * torch.tanh(r[:, 3:4]),
              "bounce": torch.sigmoid(r[:, 4:5]), "edge": INSIDE - EDGE_ROOM * torch.sigmoid(r[:, 5:6])}
         if self.straight:
