@@ -22,6 +22,10 @@ PATHS = ("motion", "line", "fold", "free")
 # How the words look makes its colour from its three numbers: "fold" (models.fold), whose slope is
 # never 0, or "tanh", which held a colour at the wrong end (docs/HISTORY.md), as models before it do
 COLOURS_BY = ("fold", "tanh")
+# How the motion module sets a turn's sense: "coin", a coin drawn with the odds the sense words set
+# (models.motion), or "sign", the sign of their sum, which never learnt "counter" (docs/HISTORY.md),
+# as models before it do
+SENSES_BY = ("coin", "sign")
 POSED = ("motion", "line")  # the paths the motion module draws: a pose (place, log-scale, angle) a frame
 
 
@@ -49,6 +53,7 @@ class ModelConfig:
     # one role (generators.WordLook): 28 numbers instead of a picture
     look: str = "conv"
     colour: str = "fold"  # see COLOURS_BY; the words look's only
+    sense: str = "coin"  # see SENSES_BY; the motion module's only
 
     def __post_init__(self):
         if self.frames < 2:
@@ -65,6 +70,8 @@ class ModelConfig:
             raise UserError(f"look must be one of {', '.join(LOOKS)}, got {self.look!r}")
         if self.colour not in COLOURS_BY:
             raise UserError(f"colour must be one of {', '.join(COLOURS_BY)}, got {self.colour!r}")
+        if self.sense not in SENSES_BY:
+            raise UserError(f"sense must be one of {', '.join(SENSES_BY)}, got {self.sense!r}")
         if self.look != "conv" and self.design != "sprite":
             raise UserError(f"look={self.look} draws the sprite design's sprite; got design {self.design!r}: "
                             "set look=conv")
@@ -77,6 +84,7 @@ class ModelConfig:
         data = {**EARLIER, **data}
         if "colour" not in data:  # the words looks saved before it had a tanh colour; other looks have none
             data["colour"] = "tanh" if data["look"] == "words" else "fold"
+        data.setdefault("sense", "sign")  # saved before the coin
         for key, inert in REMOVED.items():  # options deleted since: fine where they were off
             if key in data and data.pop(key) != inert:
                 raise UserError(f"this model was trained with {key}, an option text2video no longer has "

@@ -127,7 +127,9 @@ class MotionNet(nn.Module):
         roles = word_roles(vocab_size)
         self.direction = WordSum(roles, ROLES["direction"], 2, std=0.5, unit=True)
         self.axis = WordSum(roles, ROLES["axis"], 2, std=0.5, unit=True)  # its sign drawn from the noise
-        self.sense = WordSum(roles, ROLES["sense"], 1, std=0.5, pace=SENSE_PACE)  # the log-odds of a clockwise turn
+        self.by_sign = cfg.sense == "sign"  # models before the coin: the sign of the sense words' sum
+        self.sense = WordSum(roles, ROLES["sense"], 1, std=0.5, pace=PACE if self.by_sign else SENSE_PACE)
+        self.most_turn = 1.25 * TURN if self.by_sign else TURN
         self.regime = WordSum(roles, ROLES["manner"], len(REGIME))
         self.start = nn.Parameter(torch.tensor(START) / PACE)
         self.manner = WordSum(roles, ROLES["manner"], cfg.text_dim, std=1.0)
@@ -140,10 +142,12 @@ class MotionNet(nn.Module):
     def settings(self, ids: torch.Tensor) -> dict:
         """What the words set, bounded: travel, swing, turn (its size), growth, bounce, edge, and the
         odds that a turn is clockwise; (B, 1) each."""
-        r = self.regime(ids) + PACE * self.start
+        r, sense = self.regime(ids) + PACE * self.start, self.sense(ids)
+        # a prompt turns only when it says which way (by sign: as much as the sense words' sum says)
+        said = torch.tanh(sense).abs() if self.by_sign else self.sense.said(ids)
         s = {"travel": TRAVEL * torch.sigmoid(r[:, 0:1]), "swing": SWING * torch.sigmoid(r[:, 1:2]),
-             # a prompt turns only when it says which way
-             "turn": TURN * torch.sigmoid(r[:, 2:3]) * self.sense.said(ids), "clockwise": torch.sigmoid(self.sense(ids)),
+             "turn": self.most_turn * torch.sigmoid(r[:, 2:3]) * said,
+             "clockwise": (sense > 0).float() if self.by_sign else torch.sigmoid(sense),
              "growth": GROWTH * torch.tanh(r[:, 3:4]),
              "bounce": torch.sigmoid(r[:, 4:5]), "edge": INSIDE - EDGE_ROOM * torch.sigmoid(r[:, 5:6])}
         if self.straight:
@@ -155,7 +159,7 @@ class MotionNet(nn.Module):
         largest: a prior that keeps a part of the motion at none unless a discriminator asks for it
         (a bounce that also swung a little failed its axis)."""
         s = self.settings(ids)
-        return (s["swing"] / SWING + s["turn"] / TURN + s["growth"].abs() / GROWTH + s["bounce"]).squeeze(1)
+        return (s["swing"] / SWING + s["turn"] / self.most_turn + s["growth"].abs() / GROWTH + s["bounce"]).squeeze(1)
 
     def forward(self, z: torch.Tensor, ids: torch.Tensor, sense: torch.Tensor | None = None) -> torch.Tensor:
         """`sense` (B, 1) of +-1, the turn's (clockwise +1); None: a coin drawn from the noise with the
@@ -167,7 +171,8 @@ class MotionNet(nn.Module):
         across = torch.stack([-u[:, 1], u[:, 0]], 1)
         s = self.settings(ids)
         if sense is None:
-            coin = 0.5 * (1 + torch.erf(zm[:, 2:3] / math.sqrt(2)))  # uniform on (0, 1)
+            # uniform on (0, 1), ends excluded: odds of 0 or 1 are certain
+            coin = (0.5 * (1 + torch.erf(zm[:, 2:3] / math.sqrt(2)))).clamp(1e-6, 1 - 1e-6)
             sense = torch.where(coin < s["clockwise"], 1.0, -1.0)
         n = self.vary(torch.cat([zm, self.manner(ids) / 4], 1))
         spread = 1 + SPREAD * torch.tanh(n[:, 0:4])
@@ -176,7 +181,9 @@ class MotionNet(nn.Module):
         meets = 0.2 + 0.6 * torch.sigmoid(n[:, 4:5])  # when a bounce meets the edge
         rate = SWINGS[0] + (SWINGS[1] - SWINGS[0]) * torch.sigmoid(n[:, 5:6])
         phase = 2 * torch.sigmoid(n[:, 6:7])
-        angle0 = math.pi * fold(n[:, 7:8]) * (not self.straight)
+        # a clip that does not turn stands upright, as real ones do (by sign: any clip but a line's turned)
+        turned = torch.ones_like(sense) if self.by_sign else self.sense.said(ids)
+        angle0 = math.pi * fold(n[:, 7:8]) * turned * (not self.straight)
         # along u: a line, or with `bounce` b a line that turns back at `meets` (a V in time): its
         # slope is v before and v (1 - 2b) after, so a half-learnt bounce stops, a whole one returns
         t = self.times  # (1, T, 1) from -1/2 to 1/2
