@@ -84,7 +84,8 @@ class ModelConfig:
         data = {**EARLIER, **data}
         if "colour" not in data:  # the words looks saved before it had a tanh colour; other looks have none
             data["colour"] = "tanh" if data["look"] == "words" else "fold"
-        data.setdefault("sense", "sign")  # saved before the coin
+        if "sense" not in data:  # the motion paths saved before the coin turn by sign; other paths never turn
+            data["sense"] = "sign" if data["path"] == "motion" else "coin"
         for key, inert in REMOVED.items():  # options deleted since: fine where they were off
             if key in data and data.pop(key) != inert:
                 raise UserError(f"this model was trained with {key}, an option text2video no longer has "

@@ -181,9 +181,7 @@ class MotionNet(nn.Module):
         meets = 0.2 + 0.6 * torch.sigmoid(n[:, 4:5])  # when a bounce meets the edge
         rate = SWINGS[0] + (SWINGS[1] - SWINGS[0]) * torch.sigmoid(n[:, 5:6])
         phase = 2 * torch.sigmoid(n[:, 6:7])
-        # a clip that does not turn stands upright, as real ones do (by sign: any clip but a line's turned)
-        turned = torch.ones_like(sense) if self.by_sign else self.sense.said(ids)
-        angle0 = math.pi * fold(n[:, 7:8]) * turned * (not self.straight)
+        angle0 = math.pi * fold(n[:, 7:8]) * (not self.straight)
         # along u: a line, or with `bounce` b a line that turns back at `meets` (a V in time): its
         # slope is v before and v (1 - 2b) after, so a half-learnt bounce stops, a whole one returns
         t = self.times  # (1, T, 1) from -1/2 to 1/2

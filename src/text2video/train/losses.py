@@ -25,13 +25,15 @@ def g_loss(kind: str, scores: torch.Tensor, share: torch.Tensor | None = None) -
     return (share * F.binary_cross_entropy_with_logits(scores, torch.ones_like(scores), reduction="none")).mean()
 
 
-def word_loss(weight: float, logits: torch.Tensor, bag: torch.Tensor, share: torch.Tensor | None = None) -> torch.Tensor:
+def word_loss(weight: float, logits: torch.Tensor, bag: torch.Tensor,
+              share: torch.Tensor | None = None) -> torch.Tensor:
     """A discriminator's word head (AC-GAN style): `weight` times the binary cross-entropy of its
     (N, vocabulary) logits against the (N, vocabulary) bag of words the input should show, each input
     counting by `share` (N,)."""
     if share is None:
         return weight * F.binary_cross_entropy_with_logits(logits, bag)
-    return weight * (share.float()[:, None] * F.binary_cross_entropy_with_logits(logits.float(), bag, reduction="none")).mean()
+    each = F.binary_cross_entropy_with_logits(logits.float(), bag, reduction="none")  # (N, vocabulary)
+    return weight * (share.float()[:, None] * each).mean()
 
 
 def critic_loss(kind: str, D, real: tuple, fakes: list[tuple], weight: float = 1.0, words: float = 0.0,
