@@ -169,3 +169,19 @@ def test_window_discriminator_word_head_trains_a_step_with_or_without_its_realis
 def test_impossible_discriminator_settings_are_refused(overrides, message):
     with pytest.raises(UserError, match=message):
         get_config("tiny", **overrides)
+
+
+@pytest.mark.parametrize("kind", ["hinge", "bce"])
+def test_the_fooling_loss_counts_each_input_by_its_share(kind):
+    from types import SimpleNamespace
+
+    from text2video.train.losses import fooling_loss
+
+    # a stand-in discriminator: its score is a feature's first number, its word logits the features
+    D = SimpleNamespace(score=lambda f, ids: f[:, 0], words=lambda f: f)
+    f, bag = torch.tensor([[2.0, -1.0], [-3.0, 4.0], [0.5, 0.5]]), torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    share = torch.tensor([0.25, 0.0, 0.75])
+    shared = fooling_loss(kind, D, (f, None), words=1.0, bag=bag, share=share)
+    # the same as each input's own loss (shared alike) weighed by its share
+    each = [fooling_loss(kind, D, (f[i:i + 1], None), words=1.0, bag=bag[i:i + 1]) for i in range(3)]
+    torch.testing.assert_close(shared, sum(s * e for s, e in zip(share, each)) / 3)
