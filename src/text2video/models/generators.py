@@ -158,13 +158,13 @@ class SpritePathGenerator(nn.Module):
         return (margin + 0.5).clamp(0, 1).view(-1, 1, s, s) * self.window
 
     def place(self, z: torch.Tensor, ids: torch.Tensor, sprite: torch.Tensor,
-              sense: torch.Tensor | None = None) -> torch.Tensor:
+              sense: torch.Tensor | None = None, kind: int | None = None) -> torch.Tensor:
         """(B, T, 2) the path of `sprite` (parts), or with a POSED path (B, T, 4) its pose (x, y,
-        log-scale, angle) in every frame, turning the way `sense` says (MotionNet); the sprite only
-        shifts it, with cfg.centre."""
+        log-scale, angle) in every frame, turning the way `sense` says along a path of `kind`
+        (MotionNet); the sprite only shifts it, with cfg.centre."""
         cfg = self.cfg
         if cfg.path in POSED:
-            return self.anchor(self.motion(z, ids, sense), sprite)
+            return self.anchor(self.motion(z, ids, sense, kind), sprite)
         p = self.path(torch.cat([z, self.path_text(ids)], 1))
         if cfg.path == "free":
             path = torch.tanh(p[:, :2])[:, None] + self.times[None, :, None] * p[:, None, 2:]

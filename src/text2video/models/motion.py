@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..grammar import AXES, DIRECTIONS, MOTIONS, SENSES, SIZES, SPEEDS, grammar_words, tokenize
@@ -32,16 +33,22 @@ SPREAD = 0.3  # how far the noise moves a magnitude the words set, as a fraction
 # Each word's numbers move this many times faster than Adam moves a weight: a direction or a regime
 # must turn round within a few hundred steps, and Adam's step is about lr whatever the gradient.
 PACE = 20.0
-# The odds of a turn's sense learn this fast: they follow a comparison that the few rotating clips of a
-# step make, right on 86 to 100% of clips once the windows tell the senses apart; at PACE they moved
-# about 1 in 300 steps
-SENSE_PACE = 5 * PACE
-# The regime the words set (before the sigmoid or tanh that bounds it), and where it starts:
-# paths of a middling length, no swing, no turn, no growth, some bounce, a middling edge.
-REGIME = ("travel", "swing", "turn", "growth", "bounce", "edge")
-START = (0.0, -3.0, -3.0, 0.0, -1.0, 0.0)
-# What the noise sets: each magnitude's spread (4), when a bounce meets the edge, the zigzag's rate
-# and phase, the first angle, the middle (2).
+# The odds of a coin (a turn's sense, a path's kind) learn this fast: they follow a comparison that the
+# few clips of a prompt in a step make, right on 86 to 100% of rotating clips once the windows told
+# the senses apart; at PACE the sense's odds moved about 1 in 300 steps
+ODDS_PACE = 5 * PACE
+# The regime the words set (before the sigmoid or tanh that bounds it), and where it starts: paths of
+# a middling length, a zigzag's middling swing, no turn, no growth, a middling edge.
+REGIME = ("travel", "swing", "turn", "growth", "edge")
+START = (0.0, 0.0, -3.0, 0.0, 0.0)
+# The kinds of path, one drawn per clip with the odds the words set (the coin design): each clip's
+# kind is scored in every kind, so the odds learn from how the kinds compare (docs/HISTORY.md: a
+# bounce or a swing grown by degrees passed through paths the discriminator scored worse than none).
+KINDS = ("line", "bounce", "zigzag")
+KIND_START = (-1.0, -1.0)  # the bounce's and the zigzag's logits against the line's 0
+# Models before the coin (sense "sign") blend the kinds instead: a swing and a bounce of any size.
+BLENDED = ("travel", "swing", "turn", "growth", "bounce", "edge")
+BLENDED_START = (0.0, -3.0, -3.0, 0.0, -1.0, 0.0)
 VARIED = 4 + 5 + 1
 
 
@@ -117,21 +124,27 @@ class MotionNet(nn.Module):
         line(t) = middle + v ((1 - b)(t - 1/2) - b |t - meets|) u + A s (triangle(f t + phase) - 1/2) u_perp
         place(t) = E fold(line(t) / E);  angle(t) = angle0 + w (t - 1/2);  log-scale(t) = g (t - 1/2)
 
-    A straight path is A = b = 0 with the line inside the frame; a bounce is b = 1, the line turning
-    back at `meets`, where its middle puts the edge E; a zigzag is A > 0, a turn w != 0 (its
-    sense a coin whose odds the sense words set), a change of size g != 0. The words set each
-    magnitude ("moving": A = w = g = 0 for any noise); the noise spreads it and sets where and when."""
+    Each clip's kind of path is a coin drawn with the odds the words set (KINDS): a line (A = b = 0,
+    inside the frame), a bounce (b = 1, the line turning back at `meets`, where its middle puts the
+    edge E) or a zigzag (A > 0); a turn w != 0 (its sense a coin too), a change of size g != 0. The
+    words set each magnitude and the odds ("moving": lines, w = g = 0, for any noise); the noise
+    spreads the magnitudes and sets where and when."""
 
     def __init__(self, cfg: ModelConfig, vocab_size: int):
         super().__init__()
         roles = word_roles(vocab_size)
         self.direction = WordSum(roles, ROLES["direction"], 2, std=0.5, unit=True)
         self.axis = WordSum(roles, ROLES["axis"], 2, std=0.5, unit=True)  # its sign drawn from the noise
-        self.by_sign = cfg.sense == "sign"  # models before the coin: the sign of the sense words' sum
-        self.sense = WordSum(roles, ROLES["sense"], 1, std=0.5, pace=PACE if self.by_sign else SENSE_PACE)
+        # models before the coin: the sign of the sense words' sum, and kinds blended (BLENDED)
+        self.by_sign = cfg.sense == "sign"
+        self.sense = WordSum(roles, ROLES["sense"], 1, std=0.5, pace=PACE if self.by_sign else ODDS_PACE)
         self.most_turn = 1.25 * TURN if self.by_sign else TURN
-        self.regime = WordSum(roles, ROLES["manner"], len(REGIME))
-        self.start = nn.Parameter(torch.tensor(START) / PACE)
+        self.names = BLENDED if self.by_sign else REGIME
+        self.regime = WordSum(roles, ROLES["manner"], len(self.names))
+        self.start = nn.Parameter(torch.tensor(BLENDED_START if self.by_sign else START) / PACE)
+        if not self.by_sign:
+            self.kind = WordSum(roles, ROLES["manner"], len(KINDS) - 1, pace=ODDS_PACE)
+            self.kind_start = nn.Parameter(torch.tensor(KIND_START) / ODDS_PACE)
         self.manner = WordSum(roles, ROLES["manner"], cfg.text_dim, std=1.0)
         self.vary = nn.Sequential(nn.Linear(cfg.z_motion + cfg.text_dim, cfg.hidden), nn.LeakyReLU(0.2),
                                   nn.Linear(cfg.hidden, cfg.hidden), nn.LeakyReLU(0.2), nn.Linear(cfg.hidden, VARIED))
@@ -140,60 +153,76 @@ class MotionNet(nn.Module):
         self.register_buffer("times", torch.linspace(0, 1, cfg.frames)[None, :, None] - 0.5, persistent=False)
 
     def settings(self, ids: torch.Tensor) -> dict:
-        """What the words set, bounded: travel, swing, turn (its size), growth, bounce, edge, and the
-        odds that a turn is clockwise; (B, 1) each."""
+        """What the words set, bounded, (B, 1) each: travel, swing, turn (its size), growth, edge, the
+        odds that a turn is clockwise, and "kinds" (B, len(KINDS)), the odds of each kind of path
+        (a model before the coin: "bounce" (B, 1), how much its path bounces)."""
         r, sense = self.regime(ids) + PACE * self.start, self.sense(ids)
+        r = dict(zip(self.names, r.split(1, 1)))
         # a prompt turns only when it says which way (by sign: as much as the sense words' sum says)
         said = torch.tanh(sense).abs() if self.by_sign else self.sense.said(ids)
-        s = {"travel": TRAVEL * torch.sigmoid(r[:, 0:1]), "swing": SWING * torch.sigmoid(r[:, 1:2]),
-             "turn": self.most_turn * torch.sigmoid(r[:, 2:3]) * said,
+        s = {"travel": TRAVEL * torch.sigmoid(r["travel"]), "swing": SWING * torch.sigmoid(r["swing"]),
+             "turn": self.most_turn * torch.sigmoid(r["turn"]) * said,
              "clockwise": (sense > 0).float() if self.by_sign else torch.sigmoid(sense),
-             "growth": GROWTH * torch.tanh(r[:, 3:4]),
-             "bounce": torch.sigmoid(r[:, 4:5]), "edge": INSIDE - EDGE_ROOM * torch.sigmoid(r[:, 5:6])}
+             "growth": GROWTH * torch.tanh(r["growth"]), "edge": INSIDE - EDGE_ROOM * torch.sigmoid(r["edge"])}
+        if self.by_sign:
+            s["bounce"] = torch.sigmoid(r["bounce"])
+        else:
+            logits = self.kind(ids) + ODDS_PACE * self.kind_start
+            s["kinds"] = torch.softmax(torch.cat([torch.zeros_like(logits[:, :1]), logits], 1), 1)
         if self.straight:
-            s.update({k: torch.zeros_like(s[k]) for k in ("swing", "turn", "growth", "bounce")})
+            s.update({k: torch.zeros_like(s[k]) for k in ("swing", "turn", "growth", "bounce") if k in s})
+            if "kinds" in s:
+                s["kinds"] = F.one_hot(torch.zeros_like(ids[:, 0]), len(KINDS)).to(s["turn"])  # lines only
         return s
 
     def cost(self, ids: torch.Tensor) -> torch.Tensor:
-        """(B,) how much swing, turn, growth and bounce the words ask, each as a fraction of its
-        largest: a prior that keeps a part of the motion at none unless a discriminator asks for it
-        (a bounce that also swung a little failed its axis)."""
+        """(B,) how much of a path other than a line, turn and growth the words ask, each as a fraction
+        of its largest: a prior that keeps a part of the motion at none unless a discriminator asks
+        for it (a bounce that also swung a little failed its axis)."""
         s = self.settings(ids)
-        return (s["swing"] / SWING + s["turn"] / self.most_turn + s["growth"].abs() / GROWTH + s["bounce"]).squeeze(1)
+        other = s["swing"] / SWING + s["bounce"] if self.by_sign else 1 - s["kinds"][:, :1]
+        return (other + s["turn"] / self.most_turn + s["growth"].abs() / GROWTH).squeeze(1)
 
-    def forward(self, z: torch.Tensor, ids: torch.Tensor, sense: torch.Tensor | None = None) -> torch.Tensor:
-        """`sense` (B, 1) of +-1, the turn's (clockwise +1); None: a coin drawn from the noise with the
-        odds the words set."""
+    def forward(self, z: torch.Tensor, ids: torch.Tensor, sense: torch.Tensor | None = None,
+                kind: int | None = None) -> torch.Tensor:
+        """`sense` (B, 1) of +-1, the turn's (clockwise +1); `kind` an index into KINDS, every clip's
+        path; None: each a coin drawn from the noise with the odds the words set."""
         zm = z[:, self.z_from:]
         sign = torch.where(zm[:, :2] < 0, -1.0, 1.0)  # (B, 2): which way along an axis, which way the swing starts
         d = self.direction(ids) + sign[:, :1] * self.axis(ids)
         u = d / d.norm(dim=1, keepdim=True).clamp(min=1e-6)  # (B, 2) a unit vector, or nothing without such words
         across = torch.stack([-u[:, 1], u[:, 0]], 1)
         s = self.settings(ids)
+        # uniform on (0, 1), ends excluded: odds of 0 or 1 are certain
+        coin = (0.5 * (1 + torch.erf(zm[:, 2:4] / math.sqrt(2)))).clamp(1e-6, 1 - 1e-6)
         if sense is None:
-            # uniform on (0, 1), ends excluded: odds of 0 or 1 are certain
-            coin = (0.5 * (1 + torch.erf(zm[:, 2:3] / math.sqrt(2)))).clamp(1e-6, 1 - 1e-6)
-            sense = torch.where(coin < s["clockwise"], 1.0, -1.0)
+            sense = torch.where(coin[:, :1] < s["clockwise"], 1.0, -1.0)
+        if self.by_sign:
+            bounce, swing = s["bounce"], s["swing"]
+        else:
+            drawn = (coin[:, 1:2] > s["kinds"].cumsum(1)[:, :-1]).sum(1, keepdim=True)  # (B, 1) an index into KINDS
+            drawn = drawn if kind is None else torch.full_like(drawn, kind)
+            bounce, swing = (drawn == 1).float(), s["swing"] * (drawn == 2)
         n = self.vary(torch.cat([zm, self.manner(ids) / 4], 1))
         spread = 1 + SPREAD * torch.tanh(n[:, 0:4])
-        v, swing = s["travel"] * spread[:, 0:1], s["swing"] * spread[:, 1:2]
+        v, swing = s["travel"] * spread[:, 0:1], swing * spread[:, 1:2]
         turn, growth, edge = s["turn"] * spread[:, 2:3] * sense, s["growth"] * spread[:, 3:4], s["edge"]
         meets = 0.2 + 0.6 * torch.sigmoid(n[:, 4:5])  # when a bounce meets the edge
         rate = SWINGS[0] + (SWINGS[1] - SWINGS[0]) * torch.sigmoid(n[:, 5:6])
         phase = 2 * torch.sigmoid(n[:, 6:7])
         angle0 = math.pi * fold(n[:, 7:8]) * (not self.straight)
         # along u: a line, or with `bounce` b a line that turns back at `meets` (a V in time): its
-        # slope is v before and v (1 - 2b) after, so a half-learnt bounce stops, a whole one returns
+        # slope is v before and v (1 - 2b) after
         t = self.times  # (1, T, 1) from -1/2 to 1/2
-        b = s["bounce"][:, None]
+        b = bounce[:, None]
         run = v[:, None] * ((1 - b) * t - b * (t + 0.5 - meets[:, None]).abs())  # (B, T, 1)
         # the middle: anywhere that keeps the whole path inside, or for a bounce where the turn
         # meets the edge ahead
         reach = (v * u).abs() / 2 + (swing * across).abs() / 2  # (B, 2) the line's half-extent
         free = (edge - reach).clamp(min=0) * fold(n[:, 8:10])
         ahead = edge / u.abs().amax(1, keepdim=True).clamp(min=0.05)  # along u, to the edge
-        at_turn = ahead - v * (1 - s["bounce"]) * (meets - 0.5)  # puts the turn on the edge
-        along = (1 - s["bounce"]) * (free * u).sum(1, keepdim=True) + s["bounce"] * at_turn
+        at_turn = ahead - v * (1 - bounce) * (meets - 0.5)  # puts the turn on the edge
+        along = (1 - bounce) * (free * u).sum(1, keepdim=True) + bounce * at_turn
         middle = free + (along - (free * u).sum(1, keepdim=True)) * u
         wave = triangle(rate[:, None] * (t + 0.5) + phase[:, None]) - 0.5  # (B, T, 1)
         line = middle[:, None] + run * u[:, None] + (swing * sign[:, 1:2])[:, None] * wave * across[:, None]

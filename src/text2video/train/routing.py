@@ -55,48 +55,59 @@ def colourless(look: torch.Tensor) -> torch.Tensor:
 
 def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: torch.Tensor,
               at: torch.Tensor | None = None, clips: bool = True,
-              still: bool = True) -> tuple[torch.Tensor | None, tuple[torch.Tensor, torch.Tensor] | None,
+              still: bool = True) -> tuple[list[tuple[torch.Tensor, torch.Tensor | None]] | None,
+                                           tuple[torch.Tensor, torch.Tensor] | None,
                                            list[tuple[torch.Tensor, torch.Tensor]] | None]:
-    """The generator's clips (B, 3, T, H, W), None unless `clips`; if `still`, its still frames
-    (`at` passed on) for the image discriminator and for the window discriminator: with the words
-    look, the window's carry no gradient to the colour, as that discriminator reads no prompt (its
-    realism score pulled red prompts to blue against the image discriminator's pull to red,
-    docs/HISTORY.md); with video_window, [(clips, share (B,))]: the clips again with the places held
-    still, turned clockwise and then counter-clockwise, each sense with its odds, for the windows
-    that follow the object: they teach its turn and growth (moving the place, they stopped it;
-    teaching the look, they drew an arrow that shows a turn instead of a circle).
+    """The generator's clips [(clips (B, 3, T, H, W), share (B,) or None: all 1)], None unless
+    `clips`: with the motion module's kinds of path, every clip along each kind, each with its odds,
+    so the odds learn from how the kinds compare. If `still`, its still frames (`at` passed on) for
+    the image discriminator and for the window discriminator: with the words look, the window's
+    carry no gradient to the colour, as that discriminator reads no prompt (its realism score pulled
+    red prompts to blue against the image discriminator's pull to red, docs/HISTORY.md). With
+    video_window, [(clips, share (B,))]: the clips again with the places held still, turned
+    clockwise and then counter-clockwise, each sense with its odds, for the windows that follow the
+    object: they teach its turn and growth (moving the place, they stopped it; teaching the look,
+    they drew an arrow that shows a turn instead of a circle).
     With video_path the clips carry the path's gradient only, and before cfg.path_after the path
     carries none: each part learns from the discriminator that judges it."""
     if cfg.model.design != "sprite":
-        return G(z, ids), None, None
+        return [(G(z, ids), None)], None, None
     sprite = G.draw_sprite(z, ids)
     look = sprite.detach() if cfg.video_path else sprite
+    cut = (lambda x: x.detach()) if step < cfg.path_after else (lambda x: x)
 
-    def posed(sense: torch.Tensor | None = None) -> torch.Tensor:
-        path = G.place(z, ids, look, sense)
-        return path.detach() if step < cfg.path_after else path
+    def posed(sense: torch.Tensor | None = None, kind: int | None = None) -> torch.Tensor:
+        return cut(G.place(z, ids, look, sense, kind))
 
     path = posed()
     frames = None
     if still:
         shown = still_frames(G, sprite, path, cfg.image_frames, at)
-        cut = cfg.model.look == "words" and cfg.window  # the window gets its own frames
-        frames = (shown, still_frames(G, colourless(sprite), path, cfg.image_frames, at) if cut else shown)
+        words = cfg.model.look == "words" and cfg.window  # the window gets its own frames
+        frames = (shown, still_frames(G, colourless(sprite), path, cfg.image_frames, at) if words else shown)
+    posed_path = path.shape[-1] == 4
     turning = None
-    if clips and cfg.video_window and path.shape[-1] == 4:
+    if clips and cfg.video_window and posed_path:
         # each clip turned both ways, each counting by its odds, so the odds learn from how the two
         # compare: a sense learnt through the turn's gradient had to stop turning to change, which
         # the windows scored worst (docs/HISTORY.md)
-        odds = G.motion.settings(ids)["clockwise"]
-        odds = odds.detach() if step < cfg.path_after else odds
+        odds = cut(G.motion.settings(ids)["clockwise"])
         turning = []
         for sense, share in ((1.0, odds), (-1.0, 1 - odds)):
             pose = posed(torch.full_like(odds, sense))
             turning.append((G.render(look, torch.cat([pose[..., :2].detach(), pose[..., 2:]], -1)), share.flatten()))
+    if not clips:
+        return None, frames, turning
+
+    def whole(pose: torch.Tensor) -> torch.Tensor:
         # the turn is the windows' to teach: at the core side a circle's mark is a pixel, and the
         # whole clips' discriminator pushed a turn of 1.5 times the real one faster still
-        path = torch.cat([path[..., :3], path[..., 3:].detach()], -1)
-    return (G.render(look, path) if clips else None), frames, turning
+        return G.render(look, torch.cat([pose[..., :3], pose[..., 3:].detach()], -1) if turning else pose)
+
+    if posed_path and not G.motion.by_sign:
+        kinds = cut(G.motion.settings(ids)["kinds"])
+        return [(whole(posed(kind=k)), kinds[:, k]) for k in range(kinds.shape[1])], frames, turning
+    return [(whole(path), None)], frames, turning
 
 
 def real_places(frames: torch.Tensor, k: int) -> torch.Tensor:

@@ -192,17 +192,15 @@ class Trainer:
         return Batch(real64, downsample(real64, cfg.model.size // cfg.model.core), prompts, wrong, ids, wrong_ids,
                      bag, ids.repeat_interleave(k, 0), bag.repeat_interleave(k, 0))
 
-    def video_critics(self, b: Batch, fake_full: torch.Tensor, fake: torch.Tensor,
-                      turning: list[tuple] | None = None, real: bool = True) -> list[tuple]:
+    def video_critics(self, b: Batch, whole: list[tuple], full: list[tuple], real: bool = True) -> list[tuple]:
         """[(video discriminator, real clips (None unless `real`), generated clips, their share (None:
-        alike))]: whole clips at the core side, and with video_window windows that follow the object
-        at full size (of `turning`'s clips and shares, routing.generated, where given)."""
-        out = [(self.Dv, b.real, fake, None)] if self.Dv is not None else []
+        all 1))]: `whole` [(clips, share)] at the core side, and with video_window windows that follow
+        the object at full size in `full` [(clips, share)] (routing.generated's)."""
+        out = [(self.Dv, b.real, clips, share) for clips, share in whole] if self.Dv is not None else []
         if self.Dt is not None:
             w = self.cfg.video_window
             real_windows = centred_clips(b.real64, w) if real else None
-            for clips, share in turning or [(fake_full, None)]:
-                out.append((self.Dt, real_windows, centred_clips(clips, w), share))
+            out += [(self.Dt, real_windows, centred_clips(clips, w), share) for clips, share in full]
         return out
 
     def discriminator_loss(self, b: Batch) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -217,7 +215,7 @@ class Trainer:
                     fake_full = self.G(self.noise(), b.ids)
                 fake = self.at_core(fake_full)
             loss = torch.zeros((), device=self.device)
-            for D, real, fake, _ in self.video_critics(b, fake_full, fake):
+            for D, real, fake, _ in self.video_critics(b, [(fake, None)], [(fake_full, None)]):
                 f_real, f_fake = D.features(real), D.features(fake)
                 fakes = [(f_fake, b.ids)] + ([(f_real, b.wrong_ids)] if cfg.mismatch else [])
                 loss = loss + critic_loss(cfg.loss, D, (f_real, b.ids), fakes, words=cfg.words, bag=b.bag)
@@ -250,11 +248,11 @@ class Trainer:
             # with video_path the clips carry the path's gradient alone: before path_after none, so
             # they are neither drawn nor judged (the image discriminator's still frames teach the look)
             moving = not (cfg.video_path and self.step < cfg.path_after)
-            fake_full, still, turning = generated(self.G, cfg, self.step, self.noise(), b.ids, at, clips=moving,
-                                                  still=self.Dw is not None or cfg.image_look)
-            fake = self.at_core(fake_full) if moving else None
+            full, still, turning = generated(self.G, cfg, self.step, self.noise(), b.ids, at, clips=moving,
+                                             still=self.Dw is not None or cfg.image_look)
+            whole = [(self.at_core(clips), share) for clips, share in full] if moving else []
             loss = torch.zeros((), device=self.device)
-            for D, _, fake, share in self.video_critics(b, fake_full, fake, turning, real=False) if moving else ():
+            for D, _, fake, share in self.video_critics(b, whole, turning or full, real=False) if moving else ():
                 loss = loss + fooling_loss(cfg.loss, D, (D.features(fake), b.ids), words=cfg.words, bag=b.bag,
                                            share=share)
             if cfg.motion_prior and moving:
@@ -262,7 +260,7 @@ class Trainer:
             if cfg.look_convex:
                 loss = loss + cfg.look_convex * self.G.look.dents(b.ids).mean()
             if k:
-                frames = still[0] if cfg.image_look else self.frames_for_image_d(fake_full, fake, k)
+                frames = still[0] if cfg.image_look else self.frames_for_image_d(full[0][0], whole[0][0], k)
                 loss = loss + fooling_loss(cfg.loss, self.Di, (self.Di.features(frames), b.frame_ids),
                                            words=cfg.image_words, bag=b.frame_bag)
                 if self.Dw is not None:
