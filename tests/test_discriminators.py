@@ -66,7 +66,7 @@ def test_video_path_keeps_the_video_discriminator_from_the_look(tmp_path, video_
     trainer = Trainer(get_config("tiny", video_path=video_path, path_after=0), "circles", tmp_path / "run", seed=0)
     G = trainer.G
     ids = trainer.vocab.batch(["circle moving up"] * 4)
-    clips, _, _ = generated(trainer.G, trainer.cfg, trainer.step, torch.randn(4, *G.noise_shape), ids)
+    [(clips, _)], _, _ = generated(trainer.G, trainer.cfg, trainer.step, torch.randn(4, *G.noise_shape), ids)
     trainer.Dv(trainer.at_core(clips), ids).mean().backward()
     look = [*G.text.parameters(), *G.look.parameters(), *G.blocks.parameters(), *G.to_rgba.parameters()]
     assert all(p.grad is None for p in look) == video_path
@@ -91,7 +91,7 @@ def test_path_after_keeps_the_path_still_until_its_step(tmp_path):
     for step, learns in ((2, False), (3, True)):
         trainer.step = step
         G.zero_grad(set_to_none=True)
-        clips, _, _ = generated(trainer.G, trainer.cfg, trainer.step, torch.randn(4, *G.noise_shape), ids)
+        [(clips, _)], _, _ = generated(trainer.G, trainer.cfg, trainer.step, torch.randn(4, *G.noise_shape), ids)
         trainer.Dv(trainer.at_core(clips), ids).mean().backward()
         assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in G.path.parameters()) == learns
         assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in G.blocks.parameters())

@@ -8,7 +8,7 @@ import torch
 
 from text2video.errors import UserError
 from text2video.models import ModelConfig, make_generator
-from text2video.models.motion import PACE, REGIME, SWING, word_roles
+from text2video.models.motion import KINDS, ODDS_PACE, PACE, SWING, word_roles
 from text2video.text import Vocabulary
 from text2video.train import Trainer, get_config
 
@@ -17,16 +17,20 @@ OFF = -30.0  # a raw regime number far below its sigmoid's middle: none of it
 
 
 def motion_with(regime: dict[str, float], words: dict[str, tuple[float, ...]] = (), vary: dict[int, float] = (),
-                sense: str = "coin"):
-    """A MotionNet whose regime (REGIME names -> raw number) is the same for every prompt, whose
-    direction, axis and sense words hold the numbers given, and whose noise-set outputs are the
-    constants `vary` (index -> value, else 0) whatever the noise; `sense` as ModelConfig's."""
+                sense: str = "coin", kind: str = "line"):
+    """A MotionNet whose regime (REGIME names, or BLENDED's with sense "sign" -> raw number) is the
+    same for every prompt, whose paths are all of `kind` (KINDS), whose direction, axis and sense
+    words hold the numbers given, and whose noise-set outputs are the constants `vary` (index ->
+    value, else 0) whatever the noise; `sense` as ModelConfig's."""
     G = make_generator(ModelConfig(path="motion", centre=False, sense=sense), len(VOCAB))
     net = G.motion
     with torch.no_grad():
         net.regime.table.zero_()
         net.start.copy_(torch.tensor([regime.get(k, OFF if k in ("swing", "turn", "bounce") else 0.0)
-                                      for k in REGIME]) / PACE)
+                                      for k in net.names]) / PACE)
+        if sense == "coin":
+            net.kind.table.zero_()
+            net.kind_start.copy_(torch.tensor([-OFF if k == kind else OFF for k in KINDS[1:]]) / ODDS_PACE)
         net.vary[-1].weight.zero_()
         net.vary[-1].bias.zero_()
         for i, v in dict(vary).items():
@@ -44,12 +48,14 @@ def pose_of(net, prompt: str, z: torch.Tensor | None = None) -> torch.Tensor:
         return net(torch.randn(1, 24) if z is None else z, VOCAB.batch([prompt]))[0]  # (T, 4)
 
 
-def test_a_regime_without_swing_turn_growth_or_bounce_is_a_straight_steady_path_for_any_noise():
+def test_a_line_without_turn_or_growth_is_a_straight_steady_path_for_any_noise():
     net = make_generator(ModelConfig(path="motion"), len(VOCAB)).motion
     with torch.no_grad():
-        net.start[1:5] = OFF / PACE  # swing, turn, growth (tanh of 0 below), bounce
-        net.start[3] = 0.0
+        net.start[1:3] = -OFF / PACE  # a swing and a turn, which a line and no sense word keep at none
+        net.start[3] = 0.0  # growth: tanh of 0
+        net.kind_start.fill_(OFF / ODDS_PACE)  # lines
         net.regime.table.zero_()
+        net.kind.table.zero_()
         pose = net(5 * torch.randn(64, 24), VOCAB.batch(["circle moving left"] * 64))
     steps = pose[:, 1:, :2] - pose[:, :-1, :2]
     torch.testing.assert_close(steps, steps[:, :1].expand_as(steps), atol=1e-5, rtol=0)
@@ -69,7 +75,7 @@ def test_the_line_path_is_straight_steady_upright_and_of_one_size_whatever_the_w
 
 
 def test_a_bounce_meets_the_edge_mid_clip_and_turns_back_there():
-    net = motion_with({"travel": 2.0, "bounce": -OFF, "edge": OFF}, {"horizontally": (1.0, 0.0)}, {4: 0.3})
+    net = motion_with({"travel": 2.0, "edge": OFF}, {"horizontally": (1.0, 0.0)}, {4: 0.3}, kind="bounce")
     x = pose_of(net, "circle bouncing horizontally")[:, 0]
     step = x[1:] - x[:-1]
     assert ((step[1:] * step[:-1]) < 0).sum() == 1, "one reversal"
@@ -78,7 +84,7 @@ def test_a_bounce_meets_the_edge_mid_clip_and_turns_back_there():
 
 
 def test_an_axis_sign_comes_from_the_noise_so_a_bounce_meets_either_edge():
-    net = motion_with({"travel": 2.0, "bounce": -OFF}, {"vertically": (0.0, 1.0)})
+    net = motion_with({"travel": 2.0}, {"vertically": (0.0, 1.0)}, kind="bounce")
     z = torch.randn(200, 24)
     with torch.no_grad():
         y = net(z, VOCAB.batch(["circle bouncing vertically"] * 200))[:, :, 1]
@@ -87,7 +93,7 @@ def test_an_axis_sign_comes_from_the_noise_so_a_bounce_meets_either_edge():
 
 
 def test_a_swing_across_the_axis_zigzags_while_the_path_progresses():
-    net = motion_with({"travel": 0.0, "swing": -OFF}, {"vertically": (0.0, 1.0)})
+    net = motion_with({"travel": 0.0, "swing": -OFF}, {"vertically": (0.0, 1.0)}, kind="zigzag")
     z = torch.randn(1, 24).abs()  # along +y
     pose = pose_of(net, "circle zigzagging vertically", z)
     along, across = pose[:, 1], pose[:, 0]
@@ -153,7 +159,7 @@ def test_two_direction_words_point_halfway_however_long_their_vectors_grew():
 
 
 def test_a_bounce_along_one_axis_is_the_same_bounce_along_the_other():
-    net = motion_with({"travel": 2.0, "bounce": -OFF}, {"vertically": (0.0, 1.0), "horizontally": (1.0, 0.0)})
+    net = motion_with({"travel": 2.0}, {"vertically": (0.0, 1.0), "horizontally": (1.0, 0.0)}, kind="bounce")
     z = torch.randn(1, 24)
     up, side = (pose_of(net, f"circle bouncing {a}", z) for a in ("vertically", "horizontally"))
     torch.testing.assert_close(up[:, 1], side[:, 0], atol=1e-6, rtol=0)
@@ -230,16 +236,19 @@ def test_the_whole_clips_teach_the_place_and_growth_but_not_the_turn(tmp_path):
     trainer = Trainer(cfg, "patterns", tmp_path / "run", seed=0)
     G, ids = trainer.G, VOCAB.batch(["circle rotating clockwise", "circle moving up", "circle shrinking"])
     clips, _, _ = generated(G, cfg, 0, torch.randn(3, *G.noise_shape), ids)
-    clips.square().sum().backward()
+    sum((c.square().sum((1, 2, 3, 4)) * share).sum() for c, share in clips).backward()
     assert G.motion.sense.table.grad is None or G.motion.sense.table.grad.abs().sum() == 0
     assert G.motion.direction.table.grad.abs().sum() > 0 and G.motion.regime.table.grad[:, 3].abs().sum() > 0
 
 
-def test_the_prior_counts_the_swing_turn_growth_and_bounce_the_words_ask():
-    still = motion_with({"growth": 0.0})
-    busy = motion_with({"swing": -OFF, "turn": -OFF, "growth": 30.0, "bounce": -OFF}, {"clockwise": (30.0,)})
+@pytest.mark.parametrize("sense, busy", [("coin", {"kind": "bounce"}), ("sign", {"swing": -OFF, "bounce": -OFF})])
+def test_the_prior_counts_the_paths_other_than_lines_turn_and_growth_the_words_ask(sense, busy):
+    still = motion_with({"growth": 0.0}, sense=sense)
+    kind = busy.pop("kind", "line")
+    busy = motion_with({"turn": -OFF, "growth": 30.0, **busy}, {"clockwise": (30.0,)}, sense=sense, kind=kind)
     ids = VOCAB.batch(["circle rotating clockwise"])
-    assert still.cost(ids).item() == pytest.approx(0.0, abs=1e-6) and busy.cost(ids).item() == pytest.approx(4.0)
+    most = 3.0 if sense == "coin" else 4.0  # a kind of path, or a swing and a bounce
+    assert still.cost(ids).item() == pytest.approx(0.0, abs=1e-6) and busy.cost(ids).item() == pytest.approx(most)
 
 
 def test_the_windows_see_each_clip_turned_both_ways_and_their_odds_favour_the_sense_they_score_higher(tmp_path):
@@ -262,3 +271,33 @@ def test_the_windows_see_each_clip_turned_both_ways_and_their_odds_favour_the_se
     (-expected).backward()
     counter = VOCAB.index("counter")
     assert G.motion.sense.table.grad[counter].item() < 0  # descent raises the odds of clockwise
+
+
+def test_each_clip_draws_its_kind_of_path_with_the_odds_the_words_set():
+    net = motion_with({"travel": 2.0, "swing": 0.0}, {"vertically": (0.0, 1.0)})
+    with torch.no_grad():
+        net.kind_start.copy_(torch.tensor([math.log(2), 0.0]) / ODDS_PACE)  # line, bounce, zigzag: 1/4, 1/2, 1/4
+        z, ids = torch.randn(4000, 24, generator=torch.Generator().manual_seed(0)), VOCAB.batch(["circle bouncing vertically"] * 4000)
+        drawn = net(z, ids)
+        each = torch.stack([net(z, ids, kind=k) for k in range(len(KINDS))])  # (kinds, N, T, 4)
+    same = (each - drawn).abs().amax((2, 3)) < 1e-6  # (kinds, N): which kind each clip drew
+    assert (same.sum(0) == 1).all(), "every clip is one kind's path, and the kinds' paths differ"
+    torch.testing.assert_close(same.float().mean(1), torch.tensor([0.25, 0.5, 0.25]), atol=0.03, rtol=0)
+
+
+def test_the_whole_clips_are_each_drawn_along_every_kind_and_the_odds_favour_the_kind_they_score_higher(tmp_path):
+    from text2video.train.routing import generated
+
+    cfg = get_config("tiny", frames=8, path="motion", path_after=0)
+    trainer = Trainer(cfg, "patterns", tmp_path / "run", seed=0)
+    G, ids = trainer.G, VOCAB.batch(["circle bouncing vertically"] * 3)
+    clips, _, _ = generated(G, cfg, 0, torch.randn(3, *G.noise_shape), ids)
+    assert len(clips) == len(KINDS)
+    torch.testing.assert_close(sum(share for _, share in clips), torch.ones(3))
+    # a stand-in for the discriminator's score that prefers the bounced clips: the expected score
+    # grows as the odds of a bounce grow
+    prefer = clips[1][0].detach()
+    expected = sum((share * (c * prefer).sum((1, 2, 3, 4))).sum() for c, share in clips)
+    (-expected).backward()
+    bouncing = VOCAB.index("bouncing")
+    assert G.motion.kind.table.grad[bouncing, 0].item() < 0  # descent raises the odds of a bounce
