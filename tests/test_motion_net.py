@@ -8,7 +8,7 @@ import torch
 
 from text2video.errors import UserError
 from text2video.models import ModelConfig, make_generator
-from text2video.models.motion import KINDS, ODDS_PACE, PACE, SWING, word_roles
+from text2video.models.motion import KINDS, ODDS_PACE, PACE, REGIME, SWING, word_roles
 from text2video.text import Vocabulary
 from text2video.train import Trainer, get_config
 
@@ -26,7 +26,8 @@ def motion_with(regime: dict[str, float], words: dict[str, tuple[float, ...]] = 
     net = G.motion
     with torch.no_grad():
         net.regime.table.zero_()
-        net.start.copy_(torch.tensor([regime.get(k, OFF if k in ("swing", "turn", "bounce") else 0.0)
+        travel = {k: regime["travel"] for k in KINDS if "travel" in regime}  # each kind's, as "travel" says
+        net.start.copy_(torch.tensor([{**travel, **regime}.get(k, OFF if k in ("swing", "turn", "bounce") else 0.0)
                                       for k in net.names]) / PACE)
         if sense == "coin":
             net.kind.table.zero_()
@@ -51,8 +52,8 @@ def pose_of(net, prompt: str, z: torch.Tensor | None = None) -> torch.Tensor:
 def test_a_line_without_turn_or_growth_is_a_straight_steady_path_for_any_noise():
     net = make_generator(ModelConfig(path="motion"), len(VOCAB)).motion
     with torch.no_grad():
-        net.start[1:3] = -OFF / PACE  # a swing and a turn, which a line and no sense word keep at none
-        net.start[3] = 0.0  # growth: tanh of 0
+        net.start[3:5] = -OFF / PACE  # a swing and a turn, which a line and no sense word keep at none
+        net.start[5] = 0.0  # growth: tanh of 0
         net.kind_start.fill_(OFF / ODDS_PACE)  # lines
         net.regime.table.zero_()
         net.kind.table.zero_()
@@ -225,7 +226,7 @@ def test_the_windows_that_follow_the_object_teach_its_turn_and_growth_not_its_pl
     G, ids = trainer.G, VOCAB.batch(["circle rotating clockwise", "circle moving up"])
     _, _, turning = generated(G, cfg, 0, torch.randn(2, *G.noise_shape), ids)
     sum(clips.square().sum() for clips, _ in turning).backward()
-    assert G.motion.regime.table.grad[:, 2].abs().sum() > 0
+    assert G.motion.regime.table.grad[:, REGIME.index("turn")].abs().sum() > 0
     assert G.motion.direction.table.grad is None or G.motion.direction.table.grad.abs().sum() == 0
 
 
@@ -238,7 +239,7 @@ def test_the_whole_clips_teach_the_place_and_growth_but_not_the_turn(tmp_path):
     clips, _, _ = generated(G, cfg, 0, torch.randn(3, *G.noise_shape), ids)
     sum((c.square().sum((1, 2, 3, 4)) * share).sum() for c, share in clips).backward()
     assert G.motion.sense.table.grad is None or G.motion.sense.table.grad.abs().sum() == 0
-    assert G.motion.direction.table.grad.abs().sum() > 0 and G.motion.regime.table.grad[:, 3].abs().sum() > 0
+    assert G.motion.direction.table.grad.abs().sum() > 0 and G.motion.regime.table.grad[:, REGIME.index("growth")].abs().sum() > 0
 
 
 @pytest.mark.parametrize("sense, busy", [("coin", {"kind": "bounce"}), ("sign", {"swing": -OFF, "bounce": -OFF})])
@@ -259,7 +260,7 @@ def test_the_windows_see_each_clip_turned_both_ways_and_their_odds_favour_the_se
     G, ids = trainer.G, VOCAB.batch(["circle rotating counter-clockwise"] * 3)
     with torch.no_grad():
         G.motion.regime.table.zero_()
-        G.motion.start[2] = 2.0 / PACE  # a turn of most of TURN for every prompt
+        G.motion.start[REGIME.index("turn")] = 2.0 / PACE  # a turn of most of TURN for every prompt
     (cw, p), (ccw, q) = generated(G, cfg, 0, torch.randn(3, *G.noise_shape), ids)[2]
     torch.testing.assert_close(p + q, torch.ones(3))
     turned = (cw - ccw).abs().amax((1, 2, 3, 4))

@@ -37,14 +37,15 @@ PACE = 20.0
 # few clips of a prompt in a step make, right on 86 to 100% of rotating clips once the windows told
 # the senses apart; at PACE the sense's odds moved about 1 in 300 steps
 ODDS_PACE = 5 * PACE
-# The regime the words set (before the sigmoid or tanh that bounds it), and where it starts: paths of
-# a middling length, a zigzag's middling swing, no turn, no growth, a middling edge.
-REGIME = ("travel", "swing", "turn", "growth", "edge")
-START = (0.0, 0.0, -3.0, 0.0, 0.0)
 # The kinds of path, one drawn per clip with the odds the words set (the coin design): each clip's
 # kind is scored in every kind, so the odds learn from how the kinds compare (docs/HISTORY.md: a
 # bounce or a swing grown by degrees passed through paths the discriminator scored worse than none).
 KINDS = ("line", "bounce", "zigzag")
+# The regime the words set (before the sigmoid or tanh that bounds it), and where it starts: each
+# kind's travel, middling (apart: a bounce whose travel the line's odds shrank stood still), a
+# zigzag's middling swing, no turn, no growth, a middling edge.
+REGIME = (*KINDS, "swing", "turn", "growth", "edge")
+START = (0.0, 0.0, 0.0, 0.0, -3.0, 0.0, 0.0)
 KIND_START = (-1.0, -1.0)  # the bounce's and the zigzag's logits against the line's 0
 # Models before the coin (sense "sign") blend the kinds instead: a swing and a bounce of any size.
 BLENDED = ("travel", "swing", "turn", "growth", "bounce", "edge")
@@ -153,14 +154,16 @@ class MotionNet(nn.Module):
         self.register_buffer("times", torch.linspace(0, 1, cfg.frames)[None, :, None] - 0.5, persistent=False)
 
     def settings(self, ids: torch.Tensor) -> dict:
-        """What the words set, bounded, (B, 1) each: travel, swing, turn (its size), growth, edge, the
-        odds that a turn is clockwise, and "kinds" (B, len(KINDS)), the odds of each kind of path
-        (a model before the coin: "bounce" (B, 1), how much its path bounces)."""
+        """What the words set, bounded, (B, 1) each: travel (B, len(KINDS): each kind's), swing, turn
+        (its size), growth, edge, the odds that a turn is clockwise, and "kinds" (B, len(KINDS)), the
+        odds of each kind of path (a model before the coin: one travel, and "bounce" (B, 1), how much
+        its path bounces)."""
         r, sense = self.regime(ids) + PACE * self.start, self.sense(ids)
         r = dict(zip(self.names, r.split(1, 1)))
         # a prompt turns only when it says which way (by sign: as much as the sense words' sum says)
         said = torch.tanh(sense).abs() if self.by_sign else self.sense.said(ids)
-        s = {"travel": TRAVEL * torch.sigmoid(r["travel"]), "swing": SWING * torch.sigmoid(r["swing"]),
+        travel = r["travel"] if self.by_sign else torch.cat([r[k] for k in KINDS], 1)
+        s = {"travel": TRAVEL * torch.sigmoid(travel), "swing": SWING * torch.sigmoid(r["swing"]),
              "turn": self.most_turn * torch.sigmoid(r["turn"]) * said,
              "clockwise": (sense > 0).float() if self.by_sign else torch.sigmoid(sense),
              "growth": GROWTH * torch.tanh(r["growth"]), "edge": INSIDE - EDGE_ROOM * torch.sigmoid(r["edge"])}
@@ -198,14 +201,14 @@ class MotionNet(nn.Module):
         if sense is None:
             sense = torch.where(coin[:, :1] < s["clockwise"], 1.0, -1.0)
         if self.by_sign:
-            bounce, swing = s["bounce"], s["swing"]
+            travel, bounce, swing = s["travel"], s["bounce"], s["swing"]
         else:
             drawn = (coin[:, 1:2] > s["kinds"].cumsum(1)[:, :-1]).sum(1, keepdim=True)  # (B, 1) an index into KINDS
             drawn = drawn if kind is None else torch.full_like(drawn, kind)
-            bounce, swing = (drawn == 1).float(), s["swing"] * (drawn == 2)
+            travel, bounce, swing = s["travel"].gather(1, drawn), (drawn == 1).float(), s["swing"] * (drawn == 2)
         n = self.vary(torch.cat([zm, self.manner(ids) / 4], 1))
         spread = 1 + SPREAD * torch.tanh(n[:, 0:4])
-        v, swing = s["travel"] * spread[:, 0:1], swing * spread[:, 1:2]
+        v, swing = travel * spread[:, 0:1], swing * spread[:, 1:2]
         turn, growth, edge = s["turn"] * spread[:, 2:3] * sense, s["growth"] * spread[:, 3:4], s["edge"]
         meets = 0.2 + 0.6 * torch.sigmoid(n[:, 4:5])  # when a bounce meets the edge
         rate = SWINGS[0] + (SWINGS[1] - SWINGS[0]) * torch.sigmoid(n[:, 5:6])
