@@ -302,3 +302,14 @@ def test_the_whole_clips_are_each_drawn_along_every_kind_and_the_odds_favour_the
     (-expected).backward()
     bouncing = VOCAB.index("bouncing")
     assert G.motion.kind.table.grad[bouncing, 0].item() < 0  # descent raises the odds of a bounce
+
+
+def test_each_kind_of_path_travels_as_far_as_its_own_number_says():
+    net = motion_with({"line": OFF, "bounce": 2.0, "zigzag": OFF, "edge": OFF}, {"vertically": (0.0, 1.0)}, {4: 0.3},
+                      kind="bounce")
+    y = pose_of(net, "circle bouncing vertically")[:, 1]
+    assert (y.max() - y.min()).item() > 0.5  # a bounce of its own travel, though a line's would be none
+    with torch.no_grad():
+        net.kind_start.fill_(OFF / ODDS_PACE)  # lines
+    y = pose_of(net, "circle bouncing vertically")[:, 1]
+    assert (y.max() - y.min()).item() < 1e-5

@@ -43,9 +43,10 @@ ODDS_PACE = 5 * PACE
 KINDS = ("line", "bounce", "zigzag")
 # The regime the words set (before the sigmoid or tanh that bounds it), and where it starts: each
 # kind's travel, middling (apart: a bounce whose travel the line's odds shrank stood still), a
-# zigzag's middling swing, no turn, no growth, a middling edge.
+# zigzag's middling swing, a real turn's middle (only prompts that say a sense turn; from
+# sigmoid(-3) of TURN it grew too slowly), no growth, a middling edge.
 REGIME = (*KINDS, "swing", "turn", "growth", "edge")
-START = (0.0, 0.0, 0.0, 0.0, -3.0, 0.0, 0.0)
+START = (0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 KIND_START = (-1.0, -1.0)  # the bounce's and the zigzag's logits against the line's 0
 # Models before the coin (sense "sign") blend the kinds instead: a swing and a bounce of any size.
 BLENDED = ("travel", "swing", "turn", "growth", "bounce", "edge")
