@@ -313,3 +313,12 @@ def test_each_kind_of_path_travels_as_far_as_its_own_number_says():
         net.kind_start.fill_(OFF / ODDS_PACE)  # lines
     y = pose_of(net, "circle bouncing vertically")[:, 1]
     assert (y.max() - y.min()).item() < 1e-5
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_direction_word_learns_from_lines_alone(kind):
+    net = motion_with({"travel": 2.0, "swing": 0.0}, {"up": (0.3, -0.5)}, {8: 0.4}, kind=kind)
+    net.direction.table.requires_grad_(True)
+    pose = net(torch.randn(4, 24), VOCAB.batch(["circle moving up"] * 4))
+    pose[..., :2].square().sum().backward()
+    assert (net.direction.table.grad.abs().sum() > 0) == (kind == "line")

@@ -193,20 +193,24 @@ class MotionNet(nn.Module):
         path; None: each a coin drawn from the noise with the odds the words set."""
         zm = z[:, self.z_from:]
         sign = torch.where(zm[:, :2] < 0, -1.0, 1.0)  # (B, 2): which way along an axis, which way the swing starts
-        d = self.direction(ids) + sign[:, :1] * self.axis(ids)
-        u = d / d.norm(dim=1, keepdim=True).clamp(min=1e-6)  # (B, 2) a unit vector, or nothing without such words
-        across = torch.stack([-u[:, 1], u[:, 0]], 1)
         s = self.settings(ids)
         # uniform on (0, 1), ends excluded: odds of 0 or 1 are certain
         coin = (0.5 * (1 + torch.erf(zm[:, 2:4] / math.sqrt(2)))).clamp(1e-6, 1 - 1e-6)
         if sense is None:
             sense = torch.where(coin[:, :1] < s["clockwise"], 1.0, -1.0)
+        direction = self.direction(ids)
         if self.by_sign:
             travel, bounce, swing = s["travel"], s["bounce"], s["swing"]
         else:
             drawn = (coin[:, 1:2] > s["kinds"].cumsum(1)[:, :-1]).sum(1, keepdim=True)  # (B, 1) an index into KINDS
             drawn = drawn if kind is None else torch.full_like(drawn, kind)
             travel, bounce, swing = s["travel"].gather(1, drawn), (drawn == 1).float(), s["swing"] * (drawn == 2)
+            # a direction word learns from lines alone: a bounce that meets its edge early runs back along
+            # -u, and "moving" bounced with every direction turned round (docs/HISTORY.md)
+            direction = torch.where(drawn == 0, direction, direction.detach())
+        d = direction + sign[:, :1] * self.axis(ids)
+        u = d / d.norm(dim=1, keepdim=True).clamp(min=1e-6)  # (B, 2) a unit vector, or nothing without such words
+        across = torch.stack([-u[:, 1], u[:, 0]], 1)
         n = self.vary(torch.cat([zm, self.manner(ids) / 4], 1))
         spread = 1 + SPREAD * torch.tanh(n[:, 0:4])
         v, swing = travel * spread[:, 0:1], swing * spread[:, 1:2]
