@@ -236,8 +236,8 @@ def test_the_whole_clips_teach_the_place_and_growth_but_not_the_turn(tmp_path):
     cfg = get_config("tiny", frames=8, path="motion", centre=False, video_window=8, path_after=0)
     trainer = Trainer(cfg, "patterns", tmp_path / "run", seed=0)
     G, ids = trainer.G, VOCAB.batch(["circle rotating clockwise", "circle moving up", "circle shrinking"])
-    clips, _, _ = generated(G, cfg, 0, torch.randn(3, *G.noise_shape), ids)
-    sum((c.square().sum((1, 2, 3, 4)) * share).sum() for c, share in clips).backward()
+    [(clips, _), *_], _, _ = generated(G, cfg, 0, torch.randn(3, *G.noise_shape), ids)
+    clips.square().sum().backward()
     assert G.motion.sense.table.grad is None or G.motion.sense.table.grad.abs().sum() == 0
     assert G.motion.direction.table.grad.abs().sum() > 0 and G.motion.regime.table.grad[:, REGIME.index("growth")].abs().sum() > 0
 
@@ -286,19 +286,20 @@ def test_each_clip_draws_its_kind_of_path_with_the_odds_the_words_set():
     torch.testing.assert_close(same.float().mean(1), torch.tensor([0.25, 0.5, 0.25]), atol=0.03, rtol=0)
 
 
-def test_the_whole_clips_are_each_drawn_along_every_kind_and_the_odds_favour_the_kind_they_score_higher(tmp_path):
+def test_the_whole_clips_come_again_along_every_kind_and_the_odds_favour_the_kind_they_score_higher(tmp_path):
     from text2video.train.routing import generated
 
     cfg = get_config("tiny", frames=8, path="motion", path_after=0)
     trainer = Trainer(cfg, "patterns", tmp_path / "run", seed=0)
     G, ids = trainer.G, VOCAB.batch(["circle bouncing vertically"] * 3)
-    clips, _, _ = generated(G, cfg, 0, torch.randn(3, *G.noise_shape), ids)
-    assert len(clips) == len(KINDS)
-    torch.testing.assert_close(sum(share for _, share in clips), torch.ones(3))
+    (drawn, weight), *each = generated(G, cfg, 0, torch.randn(3, *G.noise_shape), ids)[0]
+    assert weight is None and drawn.requires_grad and len(each) == len(KINDS)
+    assert not any(clips.requires_grad for clips, _ in each)  # they teach the odds, not the path
+    torch.testing.assert_close(sum(share for _, share in each), torch.ones(3))
     # a stand-in for the discriminator's score that prefers the bounced clips: the expected score
     # grows as the odds of a bounce grow
-    prefer = clips[1][0].detach()
-    expected = sum((share * (c * prefer).sum((1, 2, 3, 4))).sum() for c, share in clips)
+    prefer = each[KINDS.index("bounce")][0]
+    expected = sum((share * (c * prefer).sum((1, 2, 3, 4))).sum() for c, share in each)
     (-expected).backward()
     bouncing = VOCAB.index("bouncing")
     assert G.motion.kind.table.grad[bouncing, 0].item() < 0  # descent raises the odds of a bounce

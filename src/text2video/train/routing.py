@@ -59,8 +59,8 @@ def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: t
                                            tuple[torch.Tensor, torch.Tensor] | None,
                                            list[tuple[torch.Tensor, torch.Tensor]] | None]:
     """The generator's clips [(clips (B, 3, T, H, W), share (B,) or None: all 1)], None unless
-    `clips`: with the motion module's kinds of path, every clip along each kind, each with its odds,
-    so the odds learn from how the kinds compare. If `still`, its still frames (`at` passed on) for
+    `clips`: the drawn clips, and with the motion module's kinds of path every clip again along each
+    kind, without gradient, each with its odds, so the odds learn from how the kinds compare. If `still`, its still frames (`at` passed on) for
     the image discriminator and for the window discriminator: with the words look, the window's
     carry no gradient to the colour, as that discriminator reads no prompt (its realism score pulled
     red prompts to blue against the image discriminator's pull to red, docs/HISTORY.md). With
@@ -104,10 +104,16 @@ def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: t
         # whole clips' discriminator pushed a turn of 1.5 times the real one faster still
         return G.render(look, torch.cat([pose[..., :3], pose[..., 3:].detach()], -1) if turning else pose)
 
+    drawn = [(whole(path), None)]
     if posed_path and not G.motion.by_sign:
+        # every clip along each kind too, its score weighing only the kind's odds: the expected score
+        # sum_k p_k D_k takes its gradient to the odds from these, and to the path from the drawn
+        # clips; without the path's gradient they cost a forward pass, not a backward one
         kinds = cut(G.motion.settings(ids)["kinds"])
-        return [(whole(posed(kind=k)), kinds[:, k]) for k in range(kinds.shape[1])], frames, turning
-    return [(whole(path), None)], frames, turning
+        with torch.no_grad():
+            each = [whole(posed(kind=k)) for k in range(kinds.shape[1])]
+        return drawn + [(clips, kinds[:, k]) for k, clips in enumerate(each)], frames, turning
+    return drawn, frames, turning
 
 
 def real_places(frames: torch.Tensor, k: int) -> torch.Tensor:

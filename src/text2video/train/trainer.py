@@ -253,8 +253,9 @@ class Trainer:
             whole = [(self.at_core(clips), share) for clips, share in full] if moving else []
             loss = torch.zeros((), device=self.device)
             for D, _, fake, share in self.video_critics(b, whole, turning or full, real=False) if moving else ():
-                loss = loss + fooling_loss(cfg.loss, D, (D.features(fake), b.ids), words=cfg.words, bag=b.bag,
-                                           share=share)
+                with torch.set_grad_enabled(fake.requires_grad):  # clips that only weigh their odds need no graph
+                    features = D.features(fake)
+                loss = loss + fooling_loss(cfg.loss, D, (features, b.ids), words=cfg.words, bag=b.bag, share=share)
             if cfg.motion_prior and moving:
                 loss = loss + cfg.motion_prior * self.G.motion.cost(b.ids).mean()
             if cfg.look_convex:
