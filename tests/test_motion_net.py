@@ -323,3 +323,9 @@ def test_a_direction_word_learns_from_lines_alone(kind):
     pose = net(torch.randn(4, 24), VOCAB.batch(["circle moving up"] * 4))
     pose[..., :2].square().sum().backward()
     assert (net.direction.table.grad.abs().sum() > 0) == (kind == "line")
+
+
+def test_no_clip_turns_more_than_a_whole_turn_as_no_real_clip_does():
+    net = motion_with({"travel": OFF, "turn": -OFF}, {"clockwise": (30.0,)}, vary={2: 30.0})  # the most turn, spread
+    pose = pose_of(net, "circle rotating clockwise")
+    assert 0.99 * 2 * math.pi < (pose[-1, 3] - pose[0, 3]).item() <= 2 * math.pi + 1e-5

@@ -24,12 +24,13 @@ INSIDE = 0.85
 EDGE_ROOM = 0.15  # how much nearer the middle the words may put the edge a bounce turns at
 TRAVEL = 1.6  # longest path over a clip, in half-sides (real: 1.5, "quickly")
 SWING = 0.8  # widest zigzag, in half-sides (real: 0.3 to 0.5)
-# largest turn over a clip, before the noise spreads it (real: half a turn to a whole one); at 2.5 pi
-# a turn ran to it and its fastest clips turned more than the evaluator's 33 degrees a frame
-TURN = 2 * math.pi
 GROWTH = 1.0  # largest change of log-scale over a clip (real: 0.46 to 0.63)
 SWINGS = (3.0, 7.5)  # half-periods of a zigzag over a clip: real ones turn every 2 to 5 frames of 16
 SPREAD = 0.3  # how far the noise moves a magnitude the words set, as a fraction of it: real bands are +-25%
+# largest turn over a clip, before the noise spreads it: the fastest clip then turns a whole turn, as
+# the fastest real one does (real: half a turn to a whole one). Turns ran to the bound: at 2 pi and
+# 2.5 pi their fastest clips turned more than the evaluator's 33 degrees a frame
+TURN = 2 * math.pi / (1 + SPREAD)
 # Each word's numbers move this many times faster than Adam moves a weight: a direction or a regime
 # must turn round within a few hundred steps, and Adam's step is about lr whatever the gradient.
 PACE = 20.0
@@ -140,7 +141,7 @@ class MotionNet(nn.Module):
         # models before the coin: the sign of the sense words' sum, and kinds blended (BLENDED)
         self.by_sign = cfg.sense == "sign"
         self.sense = WordSum(roles, ROLES["sense"], 1, std=0.5, pace=PACE if self.by_sign else ODDS_PACE)
-        self.most_turn = 1.25 * TURN if self.by_sign else TURN
+        self.most_turn = 2.5 * math.pi if self.by_sign else TURN
         self.names = BLENDED if self.by_sign else REGIME
         self.regime = WordSum(roles, ROLES["manner"], len(self.names))
         self.start = nn.Parameter(torch.tensor(BLENDED_START if self.by_sign else START) / PACE)
