@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..grammar import AXES, DIRECTIONS, MOTIONS, SENSES, SIZES, SPEEDS, grammar_words, tokenize
@@ -138,46 +137,46 @@ class MotionNet(nn.Module):
         roles = word_roles(vocab_size)
         self.direction = WordSum(roles, ROLES["direction"], 2, std=0.5, unit=True)
         self.axis = WordSum(roles, ROLES["axis"], 2, std=0.5, unit=True)  # its sign drawn from the noise
-        # models before the coin: the sign of the sense words' sum, and kinds blended (BLENDED)
-        self.by_sign = cfg.sense == "sign"
+        self.by_sign = cfg.sense == "sign"  # models before the coin: the sign of the sense words' sum
         self.sense = WordSum(roles, ROLES["sense"], 1, std=0.5, pace=PACE if self.by_sign else ODDS_PACE)
         self.most_turn = 2.5 * math.pi if self.by_sign else TURN
-        self.names = BLENDED if self.by_sign else REGIME
+        self.straight = cfg.path == "line"  # no swing, turn, growth or bounce, upright: straight paths only
+        # one path blending the kinds (BLENDED), as models before the coin have, and the line path,
+        # which zeroes the blend (so the shapes preset still trains model/shapes)
+        self.blended = self.by_sign or self.straight
+        self.names = BLENDED if self.blended else REGIME
         self.regime = WordSum(roles, ROLES["manner"], len(self.names))
-        self.start = nn.Parameter(torch.tensor(BLENDED_START if self.by_sign else START) / PACE)
-        if not self.by_sign:
+        self.start = nn.Parameter(torch.tensor(BLENDED_START if self.blended else START) / PACE)
+        if not self.blended:
             self.kind = WordSum(roles, ROLES["manner"], len(KINDS) - 1, pace=ODDS_PACE)
             self.kind_start = nn.Parameter(torch.tensor(KIND_START) / ODDS_PACE)
         self.manner = WordSum(roles, ROLES["manner"], cfg.text_dim, std=1.0)
         self.vary = nn.Sequential(nn.Linear(cfg.z_motion + cfg.text_dim, cfg.hidden), nn.LeakyReLU(0.2),
                                   nn.Linear(cfg.hidden, cfg.hidden), nn.LeakyReLU(0.2), nn.Linear(cfg.hidden, VARIED))
         self.z_from = cfg.z_content
-        self.straight = cfg.path == "line"  # no swing, turn, growth or bounce, upright: straight paths only
         self.register_buffer("times", torch.linspace(0, 1, cfg.frames)[None, :, None] - 0.5, persistent=False)
 
     def settings(self, ids: torch.Tensor) -> dict:
         """What the words set, bounded, (B, 1) each: travel (B, len(KINDS): each kind's), swing, turn
         (its size), growth, edge, the odds that a turn is clockwise, and "kinds" (B, len(KINDS)), the
-        odds of each kind of path (a model before the coin: one travel, and "bounce" (B, 1), how much
-        its path bounces)."""
+        odds of each kind of path (a blended path: one travel, and "bounce" (B, 1), how much its path
+        bounces)."""
         r, sense = self.regime(ids) + PACE * self.start, self.sense(ids)
         r = dict(zip(self.names, r.split(1, 1)))
         # a prompt turns only when it says which way (by sign: as much as the sense words' sum says)
         said = torch.tanh(sense).abs() if self.by_sign else self.sense.said(ids)
-        travel = r["travel"] if self.by_sign else torch.cat([r[k] for k in KINDS], 1)
+        travel = r["travel"] if self.blended else torch.cat([r[k] for k in KINDS], 1)
         s = {"travel": TRAVEL * torch.sigmoid(travel), "swing": SWING * torch.sigmoid(r["swing"]),
              "turn": self.most_turn * torch.sigmoid(r["turn"]) * said,
              "clockwise": (sense > 0).float() if self.by_sign else torch.sigmoid(sense),
              "growth": GROWTH * torch.tanh(r["growth"]), "edge": INSIDE - EDGE_ROOM * torch.sigmoid(r["edge"])}
-        if self.by_sign:
+        if self.blended:
             s["bounce"] = torch.sigmoid(r["bounce"])
         else:
             logits = self.kind(ids) + ODDS_PACE * self.kind_start
             s["kinds"] = torch.softmax(torch.cat([torch.zeros_like(logits[:, :1]), logits], 1), 1)
         if self.straight:
-            s.update({k: torch.zeros_like(s[k]) for k in ("swing", "turn", "growth", "bounce") if k in s})
-            if "kinds" in s:
-                s["kinds"] = F.one_hot(torch.zeros_like(ids[:, 0]), len(KINDS)).to(s["turn"])  # lines only
+            s.update({k: torch.zeros_like(s[k]) for k in ("swing", "turn", "growth", "bounce")})
         return s
 
     def cost(self, ids: torch.Tensor) -> torch.Tensor:
@@ -185,13 +184,13 @@ class MotionNet(nn.Module):
         of its largest: a prior that keeps a part of the motion at none unless a discriminator asks
         for it (a bounce that also swung a little failed its axis)."""
         s = self.settings(ids)
-        other = s["swing"] / SWING + s["bounce"] if self.by_sign else 1 - s["kinds"][:, :1]
+        other = s["swing"] / SWING + s["bounce"] if self.blended else 1 - s["kinds"][:, :1]
         return (other + s["turn"] / self.most_turn + s["growth"].abs() / GROWTH).squeeze(1)
 
     def forward(self, z: torch.Tensor, ids: torch.Tensor, sense: torch.Tensor | None = None,
                 kind: int | None = None) -> torch.Tensor:
         """`sense` (B, 1) of +-1, the turn's (clockwise +1); `kind` an index into KINDS, every clip's
-        path; None: each a coin drawn from the noise with the odds the words set."""
+        path (a blended path has none); None: each a coin drawn from the noise with the odds the words set."""
         zm = z[:, self.z_from:]
         sign = torch.where(zm[:, :2] < 0, -1.0, 1.0)  # (B, 2): which way along an axis, which way the swing starts
         s = self.settings(ids)
@@ -200,7 +199,7 @@ class MotionNet(nn.Module):
         if sense is None:
             sense = torch.where(coin[:, :1] < s["clockwise"], 1.0, -1.0)
         direction = self.direction(ids)
-        if self.by_sign:
+        if self.blended:
             travel, bounce, swing = s["travel"], s["bounce"], s["swing"]
         else:
             drawn = (coin[:, 1:2] > s["kinds"].cumsum(1)[:, :-1]).sum(1, keepdim=True)  # (B, 1) an index into KINDS

@@ -59,17 +59,17 @@ def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: t
                                            tuple[torch.Tensor, torch.Tensor] | None,
                                            list[tuple[torch.Tensor, torch.Tensor]] | None]:
     """The generator's clips [(clips (B, 3, T, H, W), share (B,) or None: all 1)], None unless
-    `clips`: the drawn clips, and with the motion module's kinds of path every clip again along each
-    kind, without gradient, each with its odds, so the odds learn from how the kinds compare. If `still`, its still frames (`at` passed on) for
-    the image discriminator and for the window discriminator: with the words look, the window's
-    carry no gradient to the colour, as that discriminator reads no prompt (its realism score pulled
-    red prompts to blue against the image discriminator's pull to red, docs/HISTORY.md). With
-    video_window, [(clips, share (B,))]: the clips again with the places held still, turned
-    clockwise and then counter-clockwise, each sense with its odds, for the windows that follow the
-    object: they teach its turn and growth (moving the place, they stopped it; teaching the look,
-    they drew an arrow that shows a turn instead of a circle).
-    With video_path the clips carry the path's gradient only, and before cfg.path_after the path
-    carries none: each part learns from the discriminator that judges it."""
+    `clips`: the drawn clips, and with the motion module's kinds of path every clip again along
+    each kind, without gradient, each with its odds, so the odds learn from how the kinds compare.
+    If `still`, its still frames (`at` passed on) for the image discriminator and for the window
+    discriminator: with the words look, the window's carry no gradient to the colour, as that
+    discriminator reads no prompt (its realism score pulled red prompts to blue against the image
+    discriminator's pull to red, docs/HISTORY.md). With video_window, [(clips, share (B,))]: the
+    clips again with the places held still, turned clockwise and then counter-clockwise, each sense
+    with its odds, for the windows that follow the object: they teach its turn and growth (moving
+    the place, they stopped it; teaching the look, they drew an arrow that shows a turn instead of
+    a circle). With video_path the clips carry the path's gradient only, and before
+    cfg.path_after the path carries none: each part learns from the discriminator that judges it."""
     if cfg.model.design != "sprite":
         return [(G(z, ids), None)], None, None
     sprite = G.draw_sprite(z, ids)
@@ -105,7 +105,7 @@ def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: t
         return G.render(look, torch.cat([pose[..., :3], pose[..., 3:].detach()], -1) if turning else pose)
 
     drawn = [(whole(path), None)]
-    if posed_path and not G.motion.by_sign:
+    if posed_path and not G.motion.blended:
         # every clip along each kind too, its score weighing only the kind's odds: the expected score
         # sum_k p_k D_k takes its gradient to the odds from these, and to the path from the drawn
         # clips; without the path's gradient they cost a forward pass, not a backward one
