@@ -86,12 +86,13 @@ def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: t
         words = cfg.model.look == "words" and cfg.window  # the window gets its own frames
         frames = (shown, still_frames(G, colourless(sprite), path, cfg.image_frames, at) if words else shown)
     posed_path = path.shape[-1] == 4
+    said = G.motion.settings(ids) if clips and posed_path else {}  # the coins' odds: the sense's, the kinds'
     turning = None
     if clips and cfg.video_window and posed_path:
         # each clip turned both ways, each counting by its odds, so the odds learn from how the two
         # compare: a sense learnt through the turn's gradient had to stop turning to change, which
         # the windows scored worst (docs/HISTORY.md)
-        odds = cut(G.motion.settings(ids)["clockwise"])
+        odds = cut(said["clockwise"])
         turning = []
         for sense, share in ((1.0, odds), (-1.0, 1 - odds)):
             pose = posed(torch.full_like(odds, sense))
@@ -109,7 +110,7 @@ def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: t
         # every clip along each kind too, its score weighing only the kind's odds: the expected score
         # sum_k p_k D_k takes its gradient to the odds from these, and to the path from the drawn
         # clips; without the path's gradient they cost a forward pass, not a backward one
-        kinds = cut(G.motion.settings(ids)["kinds"])
+        kinds = cut(said["kinds"])
         with torch.no_grad():
             each = [whole(posed(kind=k)) for k in range(kinds.shape[1])]
         return drawn + [(clips, kinds[:, k]) for k, clips in enumerate(each)], frames, turning
