@@ -85,6 +85,53 @@ def test_the_words_look_passes_a_gradient_to_its_corners_colour_and_path():
     assert path.grad[..., 0].abs().min() > 0
 
 
+def marked_circle(G, depth: float = 10.0) -> torch.Tensor:
+    """(3 + FACETS + 1 + 3,) the words look of a medium circle with the data's mark (synth.MARK)."""
+    from text2video.synth import MARK
+
+    circle = polygon_logits(G, "circle", "medium")
+    reach, width = G.where.shape[0] / 2 - 1, SIZES["medium"] * G.side  # pixels
+    return torch.cat([circle, torch.tensor([depth]), torch.logit(torch.tensor([MARK[0], 2 * MARK[1]]) * width / reach)])
+
+
+def test_the_marked_words_look_turns_as_the_data_s_rotating_circle_and_a_plain_one_shows_no_turn():
+    from text2video.data import to_uint8
+    from text2video.evaluate.analytic import judge, measure
+
+    G = make_generator(ModelConfig(look="words", mark=True, centre=True), 40)
+    p = torch.stack([marked_circle(G), marked_circle(G, depth=-10.0)])
+    t = torch.linspace(0, 1, 16)[:, None]
+    pose = torch.cat([torch.full((16, 2), 0.013), torch.zeros(16, 1), 1.2 * math.pi * t], 1)  # clockwise
+    clips = to_uint8(G.render(p, G.anchor(pose.expand(2, -1, -1), p)))
+    attrs = [Attributes(shape="circle", colour="magenta", motion="rotating", direction="clockwise")] * 2
+    checks = judge(measure(clips, attrs), attrs)
+    assert all(c[0] for c in checks.values()), {k: c[0] for k, c in checks.items()}
+    assert not checks["rotation"][1]
+    counter = [Attributes(shape="circle", colour="magenta", motion="rotating", direction="counter-clockwise")]
+    assert not judge(measure(clips[:1], counter), counter)["rotation"].any()
+
+
+def test_the_mark_learns_its_depth_place_and_size_and_comes_from_the_shape_and_motion_words():
+    from text2video.text import Vocabulary
+
+    vocab = Vocabulary.from_grammar()
+    G = make_generator(ModelConfig(look="words", mark=True), len(vocab))
+    p = marked_circle(G, depth=0.0)[None].requires_grad_(True)
+    G.polygon_alpha(p, turn=torch.tensor([[0.0, 0.7]])).sum().backward()  # less mark: shallower, smaller
+    assert p.grad[0, -3] < 0 and p.grad[0, -1] < 0 and p.grad[0, -2] != 0
+    with torch.no_grad():
+        G.look.mark.table[vocab.index("rotating")] = 0.5
+        looks = G.draw_sprite(None, vocab.batch(["circle rotating clockwise", "circle moving left",
+                                                 "red circle rotating counter-clockwise"]))
+    assert looks.shape[1] == 3 + FACETS + 1 + 3
+    assert looks[0, -3] > looks[1, -3] and torch.equal(looks[0, -3:], looks[2, -3:])
+
+
+def test_the_mark_needs_the_words_look():
+    with pytest.raises(UserError, match="mark cuts a spot from the words look"):
+        ModelConfig(mark=True)
+
+
 def test_every_corner_of_the_words_look_learns_even_where_its_polygon_has_no_side():
     G = make_generator(ModelConfig(look="words", centre=True), 40)
     p = polygon_logits(G, "triangle", "large")[None].requires_grad_(True)

@@ -53,6 +53,9 @@ class ModelConfig:
     # one role (generators.WordLook): 28 numbers instead of a picture
     look: str = "conv"
     colour: str = "fold"  # see COLOURS_BY; the words look's only
+    # the words look also cuts a round spot from its polygon, its depth, place and size from the
+    # shape and motion words: a rotating circle's mark (generators.WordLook)
+    mark: bool = False
     sense: str = "coin"  # see SENSES_BY; the motion module's only
 
     def __post_init__(self):
@@ -72,6 +75,8 @@ class ModelConfig:
             raise UserError(f"colour must be one of {', '.join(COLOURS_BY)}, got {self.colour!r}")
         if self.sense not in SENSES_BY:
             raise UserError(f"sense must be one of {', '.join(SENSES_BY)}, got {self.sense!r}")
+        if self.mark and self.look != "words":
+            raise UserError(f"mark cuts a spot from the words look: set look=words with it, got look={self.look!r}")
         if self.look != "conv" and self.design != "sprite":
             raise UserError(f"look={self.look} draws the sprite design's sprite; got design {self.design!r}: "
                             "set look=conv")

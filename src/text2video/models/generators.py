@@ -12,8 +12,13 @@ from torch import nn
 
 from ..text import TextEncoder
 from .config import FACETS, POSED, ModelConfig
-from ..grammar import COLOURS, SHAPES, SIZES
+from ..grammar import COLOURS, MOTIONS, SHAPES, SIZES
 from .motion import INSIDE, PACE, MotionNet, WordSum, fold, roles_of
+
+
+# the words look's mark at the start: logits of its depth (0.12), distance (0.27 of the corners'
+# reach) and diameter (0.27 of it)
+MARK_START = (-2.0, -1.0, -1.0)
 
 
 def pixel_centres(n: int, device=None, dtype=None) -> torch.Tensor:
@@ -71,7 +76,7 @@ class SpritePathGenerator(nn.Module):
             self.path_text = TextEncoder(vocab_size, cfg.text_dim, pool="mean")
         u = pixel_centres(sprite)  # in sprite half-widths
         if cfg.look == "words":
-            self.look = WordLook(vocab_size)
+            self.look = WordLook(vocab_size, cfg.mark)
             where = torch.stack(torch.broadcast_tensors(u[None, :], u[:, None]), -1) * (sprite / 2)  # (S, S, 2) pixels
             self.register_buffer("where", where, persistent=False)  # x right, y down
             angle = torch.arange(FACETS) * (2 * math.pi / FACETS)
@@ -137,15 +142,15 @@ class SpritePathGenerator(nn.Module):
         belongs to the side between the two corners either side of its angle, so every corner learns
         from the pixels beside it (docs/HISTORY.md: sides at fixed angles did not)."""
         s, step = self.where.shape[0], 2 * math.pi / FACETS
-        r = torch.sigmoid(p[:, 3:3 + FACETS]) * (s / 2 - 1) * p[:, 3 + FACETS:].exp()  # in pixels
-        q = self.where.flatten(0, 1).expand(len(r), -1, -1)  # (N, S*S, 2) pixel offsets from the middle
+        unit = (s / 2 - 1) * p[:, 3 + FACETS:4 + FACETS].exp()  # (N, 1) pixels: the corners' reach
+        q = self.where.flatten(0, 1).expand(len(p), -1, -1)  # (N, S*S, 2) pixel offsets from the middle
         if shift is not None:
             q = q - shift[:, None]
         if turn is not None:
-            r = r * turn[:, :1].exp()
+            unit = unit * turn[:, :1].exp()
             cos, sin = turn[:, 1:].cos(), turn[:, 1:].sin()  # (N, 1): turn the pixels back
             q = torch.stack([cos * q[..., 0] + sin * q[..., 1], cos * q[..., 1] - sin * q[..., 0]], -1)
-        r = r.clamp(max=s / 2 - 1)  # the outermost ring stays clear (window)
+        r = (torch.sigmoid(p[:, 3:3 + FACETS]) * unit).clamp(max=s / 2 - 1)  # the outermost ring stays clear (window)
         # a pixel on a corner's ray goes to the side after it, whatever the rounding of its angle: a
         # quarter turn then draws the same pixels as the turned frame
         sector = torch.floor(torch.atan2(q[..., 1], q[..., 0]).remainder(2 * math.pi) / step + 1e-4).long() % FACETS
@@ -155,7 +160,13 @@ class SpritePathGenerator(nn.Module):
         edge = vb - va
         outward = torch.stack([edge[..., 1], -edge[..., 0]], -1)  # points away from the middle
         margin = ((va - q) * outward).sum(-1) / outward.norm(dim=-1).clamp(min=1e-6)  # inside the side, pixels
-        return (margin + 0.5).clamp(0, 1).view(-1, 1, s, s) * self.window
+        alpha = (margin + 0.5).clamp(0, 1)
+        if p.shape[1] > 4 + FACETS:  # the mark: a round spot on the x axis, turning with the polygon
+            depth, far, size = torch.sigmoid(p[:, 4 + FACETS:]).unbind(1)  # (N,) each
+            gap = torch.hypot(q[..., 0] - far[:, None] * unit, q[..., 1])  # (N, S*S) pixels from its middle
+            spot = (size[:, None] * unit / 2 - gap + 0.5).clamp(0, 1)
+            alpha = (alpha - depth[:, None] * spot).clamp(min=0)
+        return alpha.view(-1, 1, s, s) * self.window
 
     def place(self, z: torch.Tensor, ids: torch.Tensor, sprite: torch.Tensor,
               sense: torch.Tensor | None = None, kind: int | None = None) -> torch.Tensor:
@@ -266,17 +277,28 @@ class WordLook(nn.Module):
     """(B, L) ids -> (B, 3 + FACETS + 1) the polygon look from the words alone: its colour from the
     colour word, its corners from the shape word (polygon_alpha), its log-scale from the size word,
     each a learnt start plus that word's numbers. A red square is red's colour on the square's
-    corners, although no red square was seen; the look has no noise, as the data's shapes have none."""
+    corners, although no red square was seen; the look has no noise, as the data's shapes have none.
+    With `mark`, 3 more: the logits of a spot's depth, distance from the middle and size, from the
+    shape and motion words together (only rotating circles carry one)."""
 
-    def __init__(self, vocab_size: int):
+    def __init__(self, vocab_size: int, mark: bool = False):
         super().__init__()
         roles = roles_of(vocab_size, {1: set(COLOURS), 2: set(SHAPES), 3: set(SIZES)})
         # `sides` holds the corners' logits (the name the shipped weights carry)
         self.colour, self.sides, self.size = WordSum(roles, 1, 3), WordSum(roles, 2, FACETS), WordSum(roles, 3, 1)
         self.start = nn.Parameter(torch.zeros(3 + FACETS + 1))
+        self.marked = mark
+        if mark:
+            self.mark = WordSum(roles_of(vocab_size, {1: set(SHAPES) | set(MOTIONS)}), 1, 3)
+            # faint, a small spot halfway out: a spot the discriminators can see, deepen or fill
+            self.mark_start = nn.Parameter(torch.tensor(MARK_START) / PACE)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        return PACE * self.start + torch.cat([self.colour(ids), self.sides(ids), self.size(ids)], 1)
+        parts = [self.colour(ids), self.sides(ids), self.size(ids)]
+        look = PACE * self.start + torch.cat(parts, 1)
+        if self.marked:
+            look = torch.cat([look, PACE * self.mark_start + self.mark(ids)], 1)
+        return look
 
     def dents(self, ids: torch.Tensor) -> torch.Tensor:
         """(B,) how far the polygon of each prompt is from convex: the sum over corners of how far
