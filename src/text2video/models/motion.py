@@ -43,10 +43,11 @@ ODDS_PACE = 5 * PACE
 KINDS = ("line", "bounce", "zigzag")
 # The regime the words set (before the sigmoid or tanh that bounds it), and where it starts: each
 # kind's travel, middling (apart: a bounce whose travel the line's odds shrank stood still), a
-# zigzag's middling swing, a real turn's middle (only prompts that say a sense turn; from
-# sigmoid(-3) of TURN it grew too slowly), no growth, a middling edge.
+# zigzag's middling swing, a turn of most real ones (only prompts that say a sense turn; from
+# sigmoid(-3) of TURN it grew too slowly, from sigmoid(1) most clips turned less than half a turn),
+# no growth, a middling edge.
 REGIME = (*KINDS, "swing", "turn", "growth", "edge")
-START = (0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+START = (0.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0)
 KIND_START = (-1.0, -1.0)  # the bounce's and the zigzag's logits against the line's 0
 # Models before the coin (sense "sign") blend the kinds instead: a swing and a bounce of any size.
 BLENDED = ("travel", "swing", "turn", "growth", "bounce", "edge")
@@ -180,12 +181,15 @@ class MotionNet(nn.Module):
         return s
 
     def cost(self, ids: torch.Tensor) -> torch.Tensor:
-        """(B,) how much of a path other than a line, turn and growth the words ask, each as a fraction
+        """(B,) how much of a path other than a line, turn (by sign) and growth the words ask, each as a fraction
         of its largest: a prior that keeps a part of the motion at none unless a discriminator asks
         for it (a bounce that also swung a little failed its axis)."""
         s = self.settings(ids)
         other = s["swing"] / SWING + s["bounce"] if self.blended else 1 - s["kinds"][:, :1]
-        return (other + s["turn"] / self.most_turn + s["growth"].abs() / GROWTH).squeeze(1)
+        # with the sense a coin, only a prompt that says a sense turns, and every such prompt should: the
+        # prior only shrank the turns of rotating prompts while their mark was too faint to show them
+        turn = s["turn"] / self.most_turn if self.by_sign else 0
+        return (other + turn + s["growth"].abs() / GROWTH).squeeze(1)
 
     def forward(self, z: torch.Tensor, ids: torch.Tensor, sense: torch.Tensor | None = None,
                 kind: int | None = None) -> torch.Tensor:
