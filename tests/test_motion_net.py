@@ -103,6 +103,18 @@ def test_a_swing_across_the_axis_zigzags_while_the_path_progresses():
     assert ((step[1:] * step[:-1]) < 0).sum() >= 2 and across.max() - across.min() == pytest.approx(SWING, abs=0.1)
 
 
+def test_a_zigzag_swings_at_least_its_least_swing_and_a_line_not_at_all():
+    from text2video.models.motion import LEAST_SWING
+
+    for kind, least in (("zigzag", LEAST_SWING), ("line", 0.0)):
+        net = motion_with({"travel": 0.0, "swing": OFF}, {"vertically": (0.0, 1.0)}, kind=kind)
+        z = 3 * torch.randn(32, 24)
+        with torch.no_grad():
+            pose = net(z, VOCAB.batch(["circle zigzagging vertically"] * 32))
+        across = pose[..., 0].amax(1) - pose[..., 0].amin(1)  # (32,)
+        assert across.min() >= 0.7 * least - 1e-6 and across.max() <= 1.3 * least + 1e-6, (kind, across)
+
+
 @pytest.mark.parametrize("prompt, sense", [("circle rotating clockwise", 1), ("circle rotating counter-clockwise", -1)])
 def test_a_turn_takes_its_sense_from_the_sense_words(prompt, sense):
     net = motion_with({"travel": OFF, "turn": 2.0}, {"clockwise": (30.0,), "counter": (-60.0,)})

@@ -23,6 +23,9 @@ INSIDE = 0.85
 EDGE_ROOM = 0.15  # how much nearer the middle the words may put the edge a bounce turns at
 TRAVEL = 1.6  # longest path over a clip, in half-sides (real: 1.5, "quickly")
 SWING = 0.8  # widest zigzag, in half-sides (real: 0.3 to 0.5)
+# narrowest zigzag of the coin's kinds, half the narrowest real one: a zigzag swinging less looked
+# like a line, and "moving" drew zigzags whose direction words then learnt nothing (docs/HISTORY.md)
+LEAST_SWING = 0.15
 GROWTH = 1.0  # largest change of log-scale over a clip (real: 0.46 to 0.63)
 SWINGS = (3.0, 7.5)  # half-periods of a zigzag over a clip: real ones turn every 2 to 5 frames of 16
 SPREAD = 0.3  # how far the noise moves a magnitude the words set, as a fraction of it: real bands are +-25%
@@ -43,11 +46,11 @@ ODDS_PACE = 5 * PACE
 KINDS = ("line", "bounce", "zigzag")
 # The regime the words set (before the sigmoid or tanh that bounds it), and where it starts: each
 # kind's travel, middling (apart: a bounce whose travel the line's odds shrank stood still), a
-# zigzag's middling swing, a turn of most real ones (only prompts that say a sense turn; from
-# sigmoid(-3) of TURN it grew too slowly, from sigmoid(1) most clips turned less than half a turn),
-# no growth, a middling edge.
+# zigzag's middling swing, about the real turns' mean (only prompts that say a sense turn; from
+# sigmoid(-3) of TURN it grew too slowly; the discriminators pull it below the real ones, from
+# sigmoid(2) to less than half a turn on one seed of two), no growth, a middling edge.
 REGIME = (*KINDS, "swing", "turn", "growth", "edge")
-START = (0.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0)
+START = (0.0, 0.0, 0.0, 0.0, 3.5, 0.0, 0.0)
 KIND_START = (-1.0, -1.0)  # the bounce's and the zigzag's logits against the line's 0
 # Models before the coin (sense "sign") blend the kinds instead: a swing and a bounce of any size.
 BLENDED = ("travel", "swing", "turn", "growth", "bounce", "edge")
@@ -167,7 +170,8 @@ class MotionNet(nn.Module):
         # a prompt turns only when it says which way (by sign: as much as the sense words' sum says)
         said = torch.tanh(sense).abs() if self.by_sign else self.sense.said(ids)
         travel = r["travel"] if self.blended else torch.cat([r[k] for k in KINDS], 1)
-        s = {"travel": TRAVEL * torch.sigmoid(travel), "swing": SWING * torch.sigmoid(r["swing"]),
+        least = 0.0 if self.blended else LEAST_SWING
+        s = {"travel": TRAVEL * torch.sigmoid(travel), "swing": least + (SWING - least) * torch.sigmoid(r["swing"]),
              "turn": self.most_turn * torch.sigmoid(r["turn"]) * said,
              "clockwise": (sense > 0).float() if self.by_sign else torch.sigmoid(sense),
              "growth": GROWTH * torch.tanh(r["growth"]), "edge": INSIDE - EDGE_ROOM * torch.sigmoid(r["edge"])}

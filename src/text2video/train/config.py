@@ -135,10 +135,12 @@ CPU = TrainConfig()
 # (at 1 against it, a triangle grew a spike), a window word head
 SHAPES = replace(CPU, name="shapes", model=replace(CPU.model, look="words", path="line"), image_text=True,
                  image_words=10.0, image_mismatch=True, window=16, window_words=1.0, look_convex=10.0)
-# model/patterns: a pose per frame from the motion module, the image discriminator reading the prompt
-# (a rotating circle carries a mark), windows that follow the object judging its turn and growth,
-# near-miss wrong prompts, a window word head on still frames (it draws the mark)
-PATTERNS = replace(CPU, name="patterns", model=replace(CPU.model, path="motion"), image_text=True, video_window=16,
+# model/patterns: a pose per frame from the motion module, the words look with a mark (a conv look
+# drew the mark faint or not at all, and lost its shape as it grew), the image discriminator
+# reading the prompt, windows that follow the object judging its turn and growth, near-miss wrong
+# prompts, a window word head on still frames
+PATTERNS = replace(CPU, name="patterns", model=replace(CPU.model, path="motion", look="words", mark=True),
+                   image_text=True, video_window=16,
                    motion_prior=0.05, near_miss=0.5, window=16, window_words=1.0, window_real=0.0)
 PRESET_CONFIGS = {
     "cpu": CPU,  # model/circles
