@@ -141,11 +141,12 @@ def test_presets_are_the_cpu_recipe_and_reproduce_the_shipped_models():
                        model=replace(gpu.model, size=64, core=32, g_channels=64, d_channels=16)) == cpu
     patterns = get_config("patterns")
     assert replace(patterns, name="cpu", image_text=False, video_window=0, motion_prior=0.0, near_miss=0.0, window=0,
-                   window_words=0.0, window_real=1.0, model=replace(patterns.model, path="fold")) == cpu
+                   window_words=0.0, window_real=1.0,
+                   model=replace(patterns.model, path="fold", look="conv", mark=False)) == cpu
     shipped = Path(__file__).resolve().parents[1] / "model"
     for preset, model in (("cpu", "circles"), ("shapes", "shapes"), ("patterns", "patterns")):
         trained = TrainConfig.from_json(read_json(shipped / model / "config.json")["train"])
-        if model == "patterns":  # it predates the coin sense, and its card says so
-            assert trained.model.sense == "sign"
-            trained = replace(trained, model=replace(trained.model, sense="coin"))
+        if model == "patterns":  # it predates the coin sense and the marked words look, and its card says so
+            assert trained.model.sense == "sign" and trained.model.look == "conv"
+            trained = replace(trained, model=replace(trained.model, sense="coin", look="words", mark=True))
         assert replace(trained, name=preset) == get_config(preset), model
