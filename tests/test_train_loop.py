@@ -146,7 +146,4 @@ def test_presets_are_the_cpu_recipe_and_reproduce_the_shipped_models():
     shipped = Path(__file__).resolve().parents[1] / "model"
     for preset, model in (("cpu", "circles"), ("shapes", "shapes"), ("patterns", "patterns")):
         trained = TrainConfig.from_json(read_json(shipped / model / "config.json")["train"])
-        if model == "patterns":  # it predates the coin sense and the marked words look, and its card says so
-            assert trained.model.sense == "sign" and trained.model.look == "conv"
-            trained = replace(trained, model=replace(trained.model, sense="coin", look="words", mark=True))
         assert replace(trained, name=preset) == get_config(preset), model
