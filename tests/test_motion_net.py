@@ -17,21 +17,19 @@ OFF = -30.0  # a raw regime number far below its sigmoid's middle: none of it
 
 
 def motion_with(regime: dict[str, float], words: dict[str, tuple[float, ...]] = (), vary: dict[int, float] = (),
-                sense: str = "coin", kind: str = "line"):
-    """A MotionNet whose regime (REGIME names, or BLENDED's with sense "sign" -> raw number) is the
-    same for every prompt, whose paths are all of `kind` (KINDS), whose direction, axis and sense
-    words hold the numbers given, and whose noise-set outputs are the constants `vary` (index ->
-    value, else 0) whatever the noise; `sense` as ModelConfig's."""
-    G = make_generator(ModelConfig(path="motion", centre=False, sense=sense), len(VOCAB))
+                kind: str = "line"):
+    """A MotionNet whose regime (REGIME names -> raw number) is the same for every prompt, whose
+    paths are all of `kind` (KINDS), whose direction, axis and sense words hold the numbers given,
+    and whose noise-set outputs are the constants `vary` (index -> value, else 0) whatever the noise."""
+    G = make_generator(ModelConfig(path="motion", centre=False), len(VOCAB))
     net = G.motion
     with torch.no_grad():
         net.regime.table.zero_()
         travel = {k: regime["travel"] for k in KINDS if "travel" in regime}  # each kind's, as "travel" says
         net.start.copy_(torch.tensor([{**travel, **regime}.get(k, OFF if k in ("swing", "turn", "bounce") else 0.0)
                                       for k in net.names]) / PACE)
-        if sense == "coin":
-            net.kind.table.zero_()
-            net.kind_start.copy_(torch.tensor([-OFF if k == kind else OFF for k in KINDS[1:]]) / ODDS_PACE)
+        net.kind.table.zero_()
+        net.kind_start.copy_(torch.tensor([-OFF if k == kind else OFF for k in KINDS[1:]]) / ODDS_PACE)
         net.vary[-1].weight.zero_()
         net.vary[-1].bias.zero_()
         for i, v in dict(vary).items():
@@ -122,14 +120,14 @@ def test_a_turn_takes_its_sense_from_the_sense_words(prompt, sense):
     assert sense * (pose[-1, 3] - pose[0, 3]) > math.pi and (pose[:, :2] - pose[:1, :2]).abs().max() < 1e-6
 
 
-@pytest.mark.parametrize("prompt, sum_", [("circle rotating clockwise", 0.5),
-                                          ("circle rotating counter-clockwise", -0.5)])
-def test_a_model_saved_before_the_coin_turns_by_the_sign_of_its_sense_words_sum(prompt, sum_):
-    saved = {k: v for k, v in ModelConfig(path="motion").to_json().items() if k != "sense"}
-    assert ModelConfig.from_json(saved).sense == "sign"
-    net = motion_with({"travel": OFF, "turn": 0.0}, {"clockwise": (0.5,), "counter": (-1.0,)}, sense="sign")
-    pose = pose_of(net, prompt)
-    assert (pose[-1, 3] - pose[0, 3]).item() == pytest.approx(2.5 * math.pi * 0.5 * math.tanh(sum_), rel=1e-5)
+def test_a_model_saved_before_the_coin_is_refused_in_one_line():
+    saved = {k: v for k, v in ModelConfig(path="motion").to_json().items()}
+    with pytest.raises(UserError, match="sign of its sense words' sum"):
+        ModelConfig.from_json(saved)
+    with pytest.raises(UserError, match="sign of its sense words' sum"):
+        ModelConfig.from_json({**saved, "sense": "sign"})
+    assert ModelConfig.from_json({**saved, "sense": "coin"}) == ModelConfig(path="motion")
+    assert ModelConfig.from_json({**ModelConfig(path="line").to_json()}) == ModelConfig(path="line")
 
 
 def test_a_prompt_that_says_no_sense_does_not_turn_whatever_its_regime():
@@ -254,13 +252,11 @@ def test_the_whole_clips_teach_the_place_and_growth_but_not_the_turn(tmp_path):
     assert G.motion.direction.table.grad.abs().sum() > 0 and G.motion.regime.table.grad[:, REGIME.index("growth")].abs().sum() > 0
 
 
-@pytest.mark.parametrize("sense, busy", [("coin", {"kind": "bounce"}), ("sign", {"swing": -OFF, "bounce": -OFF})])
-def test_the_prior_counts_the_paths_other_than_lines_growth_and_by_sign_the_turn_the_words_ask(sense, busy):
-    still = motion_with({"growth": 0.0}, sense=sense)
-    kind = busy.pop("kind", "line")
-    busy = motion_with({"turn": -OFF, "growth": 30.0, **busy}, {"clockwise": (30.0,)}, sense=sense, kind=kind)
+def test_the_prior_counts_the_paths_other_than_lines_and_growth_the_words_ask():
+    still = motion_with({"growth": 0.0})
+    busy = motion_with({"turn": -OFF, "growth": 30.0}, {"clockwise": (30.0,)}, kind="bounce")
     ids = VOCAB.batch(["circle rotating clockwise"])
-    most = 2.0 if sense == "coin" else 4.0  # a kind of path and growth; or a swing, a bounce, turn and growth
+    most = 2.0  # a kind of path and growth; never the turn
     assert still.cost(ids).item() == pytest.approx(0.0, abs=1e-6) and busy.cost(ids).item() == pytest.approx(most)
 
 

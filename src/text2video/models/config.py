@@ -22,10 +22,6 @@ PATHS = ("motion", "line", "fold", "free")
 # How the words look makes its colour from its three numbers: "fold" (models.fold), whose slope is
 # never 0, or "tanh", which held a colour at the wrong end (docs/HISTORY.md), as models before it do
 COLOURS_BY = ("fold", "tanh")
-# How the motion module sets a turn's sense: "coin", a coin drawn with the odds the sense words set
-# (models.motion), or "sign", the sign of their sum, which never learnt "counter" (docs/HISTORY.md),
-# as models before it do
-SENSES_BY = ("coin", "sign")
 POSED = ("motion", "line")  # the paths the motion module draws: a pose (place, log-scale, angle) a frame
 
 
@@ -56,7 +52,6 @@ class ModelConfig:
     # the words look also cuts a round spot from its polygon, its depth, place and size from the
     # shape and motion words: a rotating circle's mark (generators.WordLook)
     mark: bool = False
-    sense: str = "coin"  # see SENSES_BY; the motion module's only
 
     def __post_init__(self):
         if self.frames < 2:
@@ -73,8 +68,6 @@ class ModelConfig:
             raise UserError(f"look must be one of {', '.join(LOOKS)}, got {self.look!r}")
         if self.colour not in COLOURS_BY:
             raise UserError(f"colour must be one of {', '.join(COLOURS_BY)}, got {self.colour!r}")
-        if self.sense not in SENSES_BY:
-            raise UserError(f"sense must be one of {', '.join(SENSES_BY)}, got {self.sense!r}")
         if self.mark and self.look != "words":
             raise UserError(f"mark cuts a spot from the words look: set look=words with it, got look={self.look!r}")
         if self.look != "conv" and self.design != "sprite":
@@ -89,8 +82,10 @@ class ModelConfig:
         data = {**EARLIER, **data}
         if "colour" not in data:  # the words looks saved before it had a tanh colour; other looks have none
             data["colour"] = "tanh" if data["look"] == "words" else "fold"
-        if "sense" not in data:  # the motion paths saved before the coin turn by sign; other paths never turn
-            data["sense"] = "sign" if data["path"] == "motion" else "coin"
+        if data["path"] == "motion" and data.pop("sense", "sign") != "coin":
+            raise UserError("this model's motion module turns by the sign of its sense words' sum, which "
+                            "text2video no longer has (docs/HISTORY.md); load it with an earlier version")
+        data.pop("sense", None)  # the coin, the only sense the motion module has
         for key, inert in REMOVED.items():  # options deleted since: fine where they were off
             if key in data and data.pop(key) != inert:
                 raise UserError(f"this model was trained with {key}, an option text2video no longer has "

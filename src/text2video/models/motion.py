@@ -52,7 +52,8 @@ KINDS = ("line", "bounce", "zigzag")
 REGIME = (*KINDS, "swing", "turn", "growth", "edge")
 START = (0.0, 0.0, 0.0, 0.0, 3.5, 0.0, 0.0)
 KIND_START = (-1.0, -1.0)  # the bounce's and the zigzag's logits against the line's 0
-# Models before the coin (sense "sign") blend the kinds instead: a swing and a bounce of any size.
+# The line path blends the kinds instead (a swing and a bounce of any size, all zeroed), the
+# layout of model/shapes.
 BLENDED = ("travel", "swing", "turn", "growth", "bounce", "edge")
 BLENDED_START = (0.0, -3.0, -3.0, 0.0, -1.0, 0.0)
 VARIED = 4 + 5 + 1
@@ -141,13 +142,11 @@ class MotionNet(nn.Module):
         roles = word_roles(vocab_size)
         self.direction = WordSum(roles, ROLES["direction"], 2, std=0.5, unit=True)
         self.axis = WordSum(roles, ROLES["axis"], 2, std=0.5, unit=True)  # its sign drawn from the noise
-        self.by_sign = cfg.sense == "sign"  # models before the coin: the sign of the sense words' sum
-        self.sense = WordSum(roles, ROLES["sense"], 1, std=0.5, pace=PACE if self.by_sign else ODDS_PACE)
-        self.most_turn = 2.5 * math.pi if self.by_sign else TURN
+        self.sense = WordSum(roles, ROLES["sense"], 1, std=0.5, pace=ODDS_PACE)
         self.straight = cfg.path == "line"  # no swing, turn, growth or bounce, upright: straight paths only
-        # one path blending the kinds (BLENDED), as models before the coin have, and the line path,
-        # which zeroes the blend (so the shapes preset still trains model/shapes)
-        self.blended = self.by_sign or self.straight
+        # the line path keeps one path blending the kinds (BLENDED), all but the line zeroed, so
+        # model/shapes loads and the shapes preset still trains it
+        self.blended = self.straight
         self.names = BLENDED if self.blended else REGIME
         self.regime = WordSum(roles, ROLES["manner"], len(self.names))
         self.start = nn.Parameter(torch.tensor(BLENDED_START if self.blended else START) / PACE)
@@ -167,13 +166,11 @@ class MotionNet(nn.Module):
         bounces)."""
         r, sense = self.regime(ids) + PACE * self.start, self.sense(ids)
         r = dict(zip(self.names, r.split(1, 1)))
-        # a prompt turns only when it says which way (by sign: as much as the sense words' sum says)
-        said = torch.tanh(sense).abs() if self.by_sign else self.sense.said(ids)
+        said = self.sense.said(ids)  # a prompt turns only when it says which way
         travel = r["travel"] if self.blended else torch.cat([r[k] for k in KINDS], 1)
         least = 0.0 if self.blended else LEAST_SWING
         s = {"travel": TRAVEL * torch.sigmoid(travel), "swing": least + (SWING - least) * torch.sigmoid(r["swing"]),
-             "turn": self.most_turn * torch.sigmoid(r["turn"]) * said,
-             "clockwise": (sense > 0).float() if self.by_sign else torch.sigmoid(sense),
+             "turn": TURN * torch.sigmoid(r["turn"]) * said, "clockwise": torch.sigmoid(sense),
              "growth": GROWTH * torch.tanh(r["growth"]), "edge": INSIDE - EDGE_ROOM * torch.sigmoid(r["edge"])}
         if self.blended:
             s["bounce"] = torch.sigmoid(r["bounce"])
@@ -185,15 +182,14 @@ class MotionNet(nn.Module):
         return s
 
     def cost(self, ids: torch.Tensor) -> torch.Tensor:
-        """(B,) how much of a path other than a line, turn (by sign) and growth the words ask, each as a fraction
+        """(B,) how much of a path other than a line and growth the words ask, each as a fraction
         of its largest: a prior that keeps a part of the motion at none unless a discriminator asks
         for it (a bounce that also swung a little failed its axis)."""
         s = self.settings(ids)
         other = s["swing"] / SWING + s["bounce"] if self.blended else 1 - s["kinds"][:, :1]
-        # with the sense a coin, only a prompt that says a sense turns, and every such prompt should: the
-        # prior only shrank the turns of rotating prompts while their mark was too faint to show them
-        turn = s["turn"] / self.most_turn if self.by_sign else 0
-        return (other + turn + s["growth"].abs() / GROWTH).squeeze(1)
+        # not the turn: only a prompt that says a sense turns, and every such prompt should; the prior
+        # only shrank the turns of rotating prompts while their mark was too faint to show them
+        return (other + s["growth"].abs() / GROWTH).squeeze(1)
 
     def forward(self, z: torch.Tensor, ids: torch.Tensor, sense: torch.Tensor | None = None,
                 kind: int | None = None) -> torch.Tensor:
