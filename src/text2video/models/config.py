@@ -75,7 +75,8 @@ class ModelConfig:
                             "set look=conv")
 
     def to_json(self) -> dict:
-        return asdict(self)
+        # "sense" tells this model from one saved before the coin, whose config lacks it (from_json)
+        return {**asdict(self), "sense": "coin"}
 
     @classmethod
     def from_json(cls, data: dict) -> "ModelConfig":
