@@ -134,8 +134,9 @@ class SpritePathGenerator(nn.Module):
 
     def polygon_alpha(self, p: torch.Tensor, shift: torch.Tensor | None = None,
                       turn: torch.Tensor | None = None) -> torch.Tensor:
-        """(N, 3 + FACETS + 1) the words look -> (N, 1, S, S) its polygon's alpha, anti-aliased as the
-        data's shapes are (the signed distance to its side, clamped over a pixel), its middle `shift`
+        """(N, 3 + FACETS + 1, and 3 more with the mark) the words look -> (N, 1, S, S) its polygon's
+        alpha less its mark, anti-aliased as the data's shapes are (the signed distance to its side,
+        clamped over a pixel), its middle `shift`
         (N, 2) pixels off the sprite's middle if given, grown and turned by `turn` (N, 2):
         (log-scale, angle) if given. Corner k lies r_k from the middle at k * 360 / FACETS degrees
         (x right, y down), r_k in (0, 1) of the sprite's half-width, times the look's scale. A pixel
