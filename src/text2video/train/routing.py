@@ -49,7 +49,7 @@ def still_frames(G: nn.Module, sprite: torch.Tensor, path: torch.Tensor | None, 
 
 
 def colourless(look: torch.Tensor) -> torch.Tensor:
-    """The words look (B, 3 + FACETS + 1) with its colour's gradient cut."""
+    """The words look (B, 3 + FACETS + 1, and 3 more with the mark) with its colour's gradient cut."""
     return torch.cat([look[:, :3].detach(), look[:, 3:]], 1)
 
 
