@@ -143,14 +143,13 @@ class MotionNet(nn.Module):
         self.direction = WordSum(roles, ROLES["direction"], 2, std=0.5, unit=True)
         self.axis = WordSum(roles, ROLES["axis"], 2, std=0.5, unit=True)  # its sign drawn from the noise
         self.sense = WordSum(roles, ROLES["sense"], 1, std=0.5, pace=ODDS_PACE)
-        self.straight = cfg.path == "line"  # no swing, turn, growth or bounce, upright: straight paths only
-        # the line path keeps one path blending the kinds (BLENDED), all but the line zeroed, so
-        # model/shapes loads and the shapes preset still trains it
-        self.blended = self.straight
-        self.names = BLENDED if self.blended else REGIME
+        # straight paths only, upright: the line path keeps one path blending the kinds (BLENDED), all
+        # but the line zeroed, so model/shapes loads and the shapes preset still trains it
+        self.straight = cfg.path == "line"
+        self.names = BLENDED if self.straight else REGIME
         self.regime = WordSum(roles, ROLES["manner"], len(self.names))
-        self.start = nn.Parameter(torch.tensor(BLENDED_START if self.blended else START) / PACE)
-        if not self.blended:
+        self.start = nn.Parameter(torch.tensor(BLENDED_START if self.straight else START) / PACE)
+        if not self.straight:
             self.kind = WordSum(roles, ROLES["manner"], len(KINDS) - 1, pace=ODDS_PACE)
             self.kind_start = nn.Parameter(torch.tensor(KIND_START) / ODDS_PACE)
         self.manner = WordSum(roles, ROLES["manner"], cfg.text_dim, std=1.0)
@@ -162,23 +161,21 @@ class MotionNet(nn.Module):
     def settings(self, ids: torch.Tensor) -> dict:
         """What the words set, bounded, (B, 1) each: travel (B, len(KINDS): each kind's), swing, turn
         (its size), growth, edge, the odds that a turn is clockwise, and "kinds" (B, len(KINDS)), the
-        odds of each kind of path (a blended path: one travel, and "bounce" (B, 1), how much its path
-        bounces)."""
+        odds of each kind of path (the line path: one travel, and swing, turn, growth and "bounce"
+        (B, 1) at none)."""
         r, sense = self.regime(ids) + PACE * self.start, self.sense(ids)
         r = dict(zip(self.names, r.split(1, 1)))
         said = self.sense.said(ids)  # a prompt turns only when it says which way
-        travel = r["travel"] if self.blended else torch.cat([r[k] for k in KINDS], 1)
-        least = 0.0 if self.blended else LEAST_SWING
-        s = {"travel": TRAVEL * torch.sigmoid(travel), "swing": least + (SWING - least) * torch.sigmoid(r["swing"]),
+        travel = r["travel"] if self.straight else torch.cat([r[k] for k in KINDS], 1)
+        swing = LEAST_SWING + (SWING - LEAST_SWING) * torch.sigmoid(r["swing"])
+        s = {"travel": TRAVEL * torch.sigmoid(travel), "swing": swing,
              "turn": TURN * torch.sigmoid(r["turn"]) * said, "clockwise": torch.sigmoid(sense),
              "growth": GROWTH * torch.tanh(r["growth"]), "edge": INSIDE - EDGE_ROOM * torch.sigmoid(r["edge"])}
-        if self.blended:
-            s["bounce"] = torch.sigmoid(r["bounce"])
+        if self.straight:
+            s.update({k: torch.zeros_like(s["turn"]) for k in ("swing", "turn", "growth", "bounce")})
         else:
             logits = self.kind(ids) + ODDS_PACE * self.kind_start
             s["kinds"] = torch.softmax(torch.cat([torch.zeros_like(logits[:, :1]), logits], 1), 1)
-        if self.straight:
-            s.update({k: torch.zeros_like(s[k]) for k in ("swing", "turn", "growth", "bounce")})
         return s
 
     def cost(self, ids: torch.Tensor) -> torch.Tensor:
@@ -186,7 +183,7 @@ class MotionNet(nn.Module):
         of its largest: a prior that keeps a part of the motion at none unless a discriminator asks
         for it (a bounce that also swung a little failed its axis)."""
         s = self.settings(ids)
-        other = s["swing"] / SWING + s["bounce"] if self.blended else 1 - s["kinds"][:, :1]
+        other = s["swing"] / SWING + s["bounce"] if self.straight else 1 - s["kinds"][:, :1]
         # not the turn: only a prompt that says a sense turns, and every such prompt should; the prior
         # only shrank the turns of rotating prompts while their mark was too faint to show them
         return (other + s["growth"].abs() / GROWTH).squeeze(1)
@@ -194,7 +191,7 @@ class MotionNet(nn.Module):
     def forward(self, z: torch.Tensor, ids: torch.Tensor, sense: torch.Tensor | None = None,
                 kind: int | None = None) -> torch.Tensor:
         """`sense` (B, 1) of +-1, the turn's (clockwise +1); `kind` an index into KINDS, every clip's
-        path (a blended path has none); None: each a coin drawn from the noise with the odds the words set."""
+        path (the line path has none); None: each a coin drawn from the noise with the odds the words set."""
         zm = z[:, self.z_from:]
         sign = torch.where(zm[:, :2] < 0, -1.0, 1.0)  # (B, 2): which way along an axis, which way the swing starts
         s = self.settings(ids)
@@ -203,7 +200,7 @@ class MotionNet(nn.Module):
         if sense is None:
             sense = torch.where(coin[:, :1] < s["clockwise"], 1.0, -1.0)
         direction = self.direction(ids)
-        if self.blended:
+        if self.straight:
             travel, bounce, swing = s["travel"], s["bounce"], s["swing"]
         else:
             drawn = (coin[:, 1:2] > s["kinds"].cumsum(1)[:, :-1]).sum(1, keepdim=True)  # (B, 1) an index into KINDS

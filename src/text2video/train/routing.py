@@ -106,7 +106,7 @@ def generated(G: nn.Module, cfg: TrainConfig, step: int, z: torch.Tensor, ids: t
         return G.render(look, torch.cat([pose[..., :3], pose[..., 3:].detach()], -1) if turning else pose)
 
     drawn = [(whole(path), None)]
-    if posed_path and not G.motion.blended:
+    if posed_path and not G.motion.straight:
         # every clip along each kind too, its score weighing only the kind's odds: the expected score
         # sum_k p_k D_k takes its gradient to the odds from these, and to the path from the drawn
         # clips; without the path's gradient they cost a forward pass, not a backward one
