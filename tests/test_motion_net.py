@@ -113,6 +113,15 @@ def test_a_zigzag_swings_at_least_its_least_swing_and_a_line_not_at_all():
         assert across.min() >= 0.7 * least - 1e-6 and across.max() <= 1.3 * least + 1e-6, (kind, across)
 
 
+def test_a_bounce_or_a_zigzag_travels_at_least_its_least_travel_and_a_line_may_stand_still():
+    from text2video.models.motion import LEAST_TRAVEL
+
+    for kind, least in (("zigzag", LEAST_TRAVEL), ("bounce", LEAST_TRAVEL / 2), ("line", 0.0)):  # a bounce goes half its travel and back
+        net = motion_with({"travel": OFF, "swing": OFF}, {"vertically": (0.0, 1.0)}, kind=kind)
+        y = pose_of(net, "circle zigzagging vertically")[:, 1]
+        assert (y.max() - y.min()).item() == pytest.approx(least, abs=0.02), kind  # frames miss the bounce's turn
+
+
 @pytest.mark.parametrize("prompt, sense", [("circle rotating clockwise", 1), ("circle rotating counter-clockwise", -1)])
 def test_a_turn_takes_its_sense_from_the_sense_words(prompt, sense):
     net = motion_with({"travel": OFF, "turn": 2.0}, {"clockwise": (30.0,), "counter": (-60.0,)})

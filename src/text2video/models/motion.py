@@ -26,6 +26,9 @@ SWING = 0.8  # widest zigzag, in half-sides (real: 0.3 to 0.5)
 # narrowest zigzag of the coin's kinds, half the narrowest real one: a zigzag swinging less looked
 # like a line, and "moving" drew zigzags whose direction words then learnt nothing (docs/HISTORY.md)
 LEAST_SWING = 0.15
+# shortest travel of a bounce or a zigzag, half the shortest real one: a zigzag standing still swung
+# like a bounce, and "bouncing" drew zigzags on two seeds of five
+LEAST_TRAVEL = 0.3
 GROWTH = 1.0  # largest change of log-scale over a clip (real: 0.46 to 0.63)
 SWINGS = (3.0, 7.5)  # half-periods of a zigzag over a clip: real ones turn every 2 to 5 frames of 16
 SPREAD = 0.3  # how far the noise moves a magnitude the words set, as a fraction of it: real bands are +-25%
@@ -168,7 +171,8 @@ class MotionNet(nn.Module):
         said = self.sense.said(ids)  # a prompt turns only when it says which way
         travel = r["travel"] if self.straight else torch.cat([r[k] for k in KINDS], 1)
         swing = LEAST_SWING + (SWING - LEAST_SWING) * torch.sigmoid(r["swing"])
-        s = {"travel": TRAVEL * torch.sigmoid(travel), "swing": swing,
+        least = 0.0 if self.straight else travel.new_tensor([0.0] + [LEAST_TRAVEL] * (len(KINDS) - 1))
+        s = {"travel": least + (TRAVEL - least) * torch.sigmoid(travel), "swing": swing,
              "turn": TURN * torch.sigmoid(r["turn"]) * said, "clockwise": torch.sigmoid(sense),
              "growth": GROWTH * torch.tanh(r["growth"]), "edge": INSIDE - EDGE_ROOM * torch.sigmoid(r["edge"])}
         if self.straight:
