@@ -96,6 +96,13 @@ def test_settings_from_the_command_line_take_each_field_s_type():
     assert cfg.ema == 0.99 and cfg.loss == "bce"
 
 
+def test_every_preset_loads_back_from_the_config_its_run_saves():
+    from text2video.train import PRESET_CONFIGS, TrainConfig
+
+    for cfg in PRESET_CONFIGS.values():
+        assert TrainConfig.from_json(json.loads(json.dumps(cfg.to_json()))) == cfg, cfg.name
+
+
 def test_unknown_training_preset_is_explained():
     with pytest.raises(UserError, match="unknown training preset 'huge'; known: cpu, patterns, shapes, gpu, gpu128, tutorial, tiny"):
         get_config("huge")

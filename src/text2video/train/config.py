@@ -107,7 +107,7 @@ class TrainConfig:
                             "must be > 0, or set image_look=false")
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "model": self.model.to_json()}  # the model's as it saves itself: from_json reads it
 
     @classmethod
     def from_json(cls, data: dict) -> "TrainConfig":
