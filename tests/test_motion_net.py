@@ -347,3 +347,9 @@ def test_no_clip_turns_more_than_a_whole_turn_as_no_real_clip_does():
     net = motion_with({"travel": OFF, "turn": -OFF}, {"clockwise": (30.0,)}, vary={2: 30.0})  # the most turn, spread
     pose = pose_of(net, "circle rotating clockwise")
     assert 0.99 * 2 * math.pi < (pose[-1, 3] - pose[0, 3]).item() <= 2 * math.pi + 1e-5
+
+
+def test_a_prompt_that_says_a_sense_turns_at_least_half_a_turn_as_every_real_clip_does():
+    net = motion_with({"travel": OFF, "turn": OFF}, {"clockwise": (30.0,)})  # the least turn, no spread
+    pose = pose_of(net, "circle rotating clockwise")
+    assert (pose[-1, 3] - pose[0, 3]).item() == pytest.approx(math.pi, abs=1e-4)

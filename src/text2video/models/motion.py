@@ -32,10 +32,11 @@ LEAST_TRAVEL = 0.3
 GROWTH = 1.0  # largest change of log-scale over a clip (real: 0.46 to 0.63)
 SWINGS = (3.0, 7.5)  # half-periods of a zigzag over a clip: real ones turn every 2 to 5 frames of 16
 SPREAD = 0.3  # how far the noise moves a magnitude the words set, as a fraction of it: real bands are +-25%
-# largest turn over a clip, before the noise spreads it: the fastest clip then turns a whole turn, as
-# the fastest real one does (real: half a turn to a whole one). Turns ran to the bound: at 2 pi and
-# 2.5 pi their fastest clips turned more than the evaluator's 33 degrees a frame
-TURN = 2 * math.pi / (1 + SPREAD)
+# A clip turns between half a turn and a whole one, as every real clip does: the words set where in
+# that band, the noise spreads it. A turn the words' size alone bounded shrank on 2 seeds of 3: to 47
+# degrees (the sense unlearnt) and, with the noise's spread at its least, to 157 (docs/HISTORY.md)
+LEAST_TURN = math.pi
+TURN = math.pi / (1 + SPREAD)  # the most a turn grows past LEAST_TURN, before the noise spreads it
 # Each word's numbers move this many times faster than Adam moves a weight: a direction or a regime
 # must turn round within a few hundred steps, and Adam's step is about lr whatever the gradient.
 PACE = 20.0
@@ -49,11 +50,10 @@ ODDS_PACE = 5 * PACE
 KINDS = ("line", "bounce", "zigzag")
 # The regime the words set (before the sigmoid or tanh that bounds it), and where it starts: each
 # kind's travel, middling (apart: a bounce whose travel the line's odds shrank stood still), a
-# zigzag's middling swing, about the real turns' mean (only prompts that say a sense turn; from
-# sigmoid(-3) of TURN it grew too slowly; the discriminators pull it below the real ones, from
-# sigmoid(2) to less than half a turn on one seed of two), no growth, a middling edge.
+# zigzag's middling swing, the real turns' mean (3/4 of a turn; only prompts that say a sense turn),
+# no growth, a middling edge.
 REGIME = (*KINDS, "swing", "turn", "growth", "edge")
-START = (0.0, 0.0, 0.0, 0.0, 3.5, 0.0, 0.0)
+START = (0.0, 0.0, 0.0, 0.0, 0.6, 0.0, 0.0)
 KIND_START = (-1.0, -1.0)  # the bounce's and the zigzag's logits against the line's 0
 # The line path blends the kinds instead (a swing and a bounce of any size, all zeroed), the
 # layout of model/shapes.
@@ -136,9 +136,9 @@ class MotionNet(nn.Module):
 
     Each clip's kind of path is a coin drawn with the odds the words set (KINDS): a line (A = b = 0,
     inside the frame), a bounce (b = 1, the line turning back at `meets`, where its middle puts the
-    edge E) or a zigzag (A > 0); a turn w != 0 (its sense a coin too), a change of size g != 0. The
-    words set each magnitude and the odds ("moving": lines, w = g = 0, for any noise); the noise
-    spreads the magnitudes and sets where and when."""
+    edge E) or a zigzag (A > 0); a turn |w| of half a turn to a whole one (its sense a coin too), a
+    change of size g != 0. The words set each magnitude and the odds ("moving": lines, w = g = 0, for
+    any noise); the noise spreads the magnitudes and sets where and when."""
 
     def __init__(self, cfg: ModelConfig, vocab_size: int):
         super().__init__()
@@ -162,10 +162,10 @@ class MotionNet(nn.Module):
         self.register_buffer("times", torch.linspace(0, 1, cfg.frames)[None, :, None] - 0.5, persistent=False)
 
     def settings(self, ids: torch.Tensor) -> dict:
-        """What the words set, bounded, (B, 1) each: travel (B, len(KINDS): each kind's), swing, turn
-        (its size), growth, edge, the odds that a turn is clockwise, and "kinds" (B, len(KINDS)), the
-        odds of each kind of path (the line path: one travel, and swing, turn, growth and "bounce"
-        (B, 1) at none)."""
+        """What the words set, bounded, (B, 1) each: travel (B, len(KINDS): each kind's), swing, turns
+        (1.0 where the prompt turns), turn (how far past LEAST_TURN), growth, edge, the odds that a
+        turn is clockwise, and "kinds" (B, len(KINDS)), the odds of each kind of path (the line path:
+        one travel, and swing, turns, turn, growth and "bounce" (B, 1) at none)."""
         r, sense = self.regime(ids) + PACE * self.start, self.sense(ids)
         r = dict(zip(self.names, r.split(1, 1)))
         said = self.sense.said(ids)  # a prompt turns only when it says which way
@@ -173,10 +173,10 @@ class MotionNet(nn.Module):
         swing = LEAST_SWING + (SWING - LEAST_SWING) * torch.sigmoid(r["swing"])
         least = 0.0 if self.straight else travel.new_tensor([0.0] + [LEAST_TRAVEL] * (len(KINDS) - 1))
         s = {"travel": least + (TRAVEL - least) * torch.sigmoid(travel), "swing": swing,
-             "turn": TURN * torch.sigmoid(r["turn"]) * said, "clockwise": torch.sigmoid(sense),
+             "turns": said, "turn": TURN * torch.sigmoid(r["turn"]) * said, "clockwise": torch.sigmoid(sense),
              "growth": GROWTH * torch.tanh(r["growth"]), "edge": INSIDE - EDGE_ROOM * torch.sigmoid(r["edge"])}
         if self.straight:
-            s.update({k: torch.zeros_like(s["turn"]) for k in ("swing", "turn", "growth", "bounce")})
+            s.update({k: torch.zeros_like(s["turn"]) for k in ("swing", "turns", "turn", "growth", "bounce")})
         else:
             logits = self.kind(ids) + ODDS_PACE * self.kind_start
             s["kinds"] = torch.softmax(torch.cat([torch.zeros_like(logits[:, :1]), logits], 1), 1)
@@ -219,7 +219,8 @@ class MotionNet(nn.Module):
         n = self.vary(torch.cat([zm, self.manner(ids) / 4], 1))
         spread = 1 + SPREAD * torch.tanh(n[:, 0:4])
         v, swing = travel * spread[:, 0:1], swing * spread[:, 1:2]
-        turn, growth, edge = s["turn"] * spread[:, 2:3] * sense, s["growth"] * spread[:, 3:4], s["edge"]
+        turn = (LEAST_TURN * s["turns"] + s["turn"] * spread[:, 2:3]) * sense
+        growth, edge = s["growth"] * spread[:, 3:4], s["edge"]
         meets = 0.2 + 0.6 * torch.sigmoid(n[:, 4:5])  # when a bounce meets the edge
         rate = SWINGS[0] + (SWINGS[1] - SWINGS[0]) * torch.sigmoid(n[:, 5:6])
         phase = 2 * torch.sigmoid(n[:, 6:7])
