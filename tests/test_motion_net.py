@@ -116,7 +116,8 @@ def test_a_zigzag_swings_at_least_its_least_swing_and_a_line_not_at_all():
 def test_a_bounce_or_a_zigzag_travels_at_least_its_least_travel_and_a_line_may_stand_still():
     from text2video.models.motion import LEAST_TRAVEL
 
-    for kind, least in (("zigzag", LEAST_TRAVEL), ("bounce", LEAST_TRAVEL / 2), ("line", 0.0)):  # a bounce goes half its travel and back
+    # a bounce meets its edge mid-clip: it goes half its travel and back
+    for kind, least in (("zigzag", LEAST_TRAVEL), ("bounce", LEAST_TRAVEL / 2), ("line", 0.0)):
         net = motion_with({"travel": OFF, "swing": OFF}, {"vertically": (0.0, 1.0)}, kind=kind)
         y = pose_of(net, "circle zigzagging vertically")[:, 1]
         assert (y.max() - y.min()).item() == pytest.approx(least, abs=0.02), kind  # frames miss the bounce's turn

@@ -44,6 +44,7 @@ def test_configs_say_what_they_accept(make, message):
     (["--steps", "1", "--set", "window"], "--set takes KEY=VALUE"),
     (["--steps", "1", "--set", "image_text=maybe"], "--set image_text: 'maybe' is not true or false"),
     (["--steps", "1", "--set", "r1=10"], "--set takes KEY=VALUE, KEY one of: "),
+    (["--steps", "1", "--set", "sense=coin"], "--set takes KEY=VALUE, KEY one of: "),  # a saved mark, not a field
     (["--epochs", "1"], "--epochs counts passes over a dataset directory, and preset 'circles' renders new clips"),
     (["--epochs", "0"], "argument --epochs: must be a positive finite number, got '0'"),
     (["--steps", "1", "--set", "window=wide"], "--set window: 'wide' is not an int"),

@@ -36,7 +36,9 @@ SPREAD = 0.3  # how far the noise moves a magnitude the words set, as a fraction
 # that band, the noise spreads it. A turn the words' size alone bounded shrank on 2 seeds of 3: to 47
 # degrees (the sense unlearnt) and, with the noise's spread at its least, to 157 (docs/HISTORY.md)
 LEAST_TURN = math.pi
-TURN = math.pi / (1 + SPREAD)  # the most a turn grows past LEAST_TURN, before the noise spreads it
+# the most a turn grows past LEAST_TURN before the noise spreads it: the fastest clip then turns a whole
+# turn (at 2.5 pi the fastest clips turned more than the evaluator's 33 degrees a frame)
+TURN = math.pi / (1 + SPREAD)
 # Each word's numbers move this many times faster than Adam moves a weight: a direction or a regime
 # must turn round within a few hundred steps, and Adam's step is about lr whatever the gradient.
 PACE = 20.0

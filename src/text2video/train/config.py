@@ -173,7 +173,7 @@ def get_config(name: str, **overrides) -> TrainConfig:
 def parse_setting(text: str) -> tuple[str, object]:
     """'KEY=VALUE' naming a field of TrainConfig or ModelConfig -> (KEY, VALUE as the field's type),
     for get_config: `--set window=16 --set g_channels=128`."""
-    defaults = {**ModelConfig().to_json(), **TrainConfig().to_json()}
+    defaults = {**asdict(ModelConfig()), **asdict(TrainConfig())}  # fields only: to_json adds marks
     del defaults["model"], defaults["name"]
     key, sep, value = text.partition("=")
     if not sep or key not in defaults:
